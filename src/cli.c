@@ -1,0 +1,312 @@
+/* cli.c: the command table, option parsing shared by every command, errors and tables. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+#define COMMON_HELP "  --db PATH       the database (default: $DOCKET_DB, else $XDG_DATA_HOME/docket/docket.db)\n" \
+		    "  --actor LOGIN   act for another staff member (admins only)\n"                       \
+		    "  -h, --help      show this help\n"
+
+const struct cli_command cli_commands[] = {
+	{"init", cli_cmd_init, "init", "create the database and make the current login its admin", ""},
+	{"demo", cli_cmd_demo, "demo [--count N] [--seed S] [--as-of DATE]",
+	 "fill a new database with realistic demands",
+	 "  --count N       how many demands (default 200)\n"
+	 "  --seed S        the random seed (default 1): the same seed and date give the same data\n"
+	 "  --as-of DATE    the day the data ends (default today)\n"},
+	{"customer", cli_cmd_customer,
+	 "customer add --tenant ID --name NAME --region REGION [--contact NAME] [--email ADDR] [--phone TEL]\n"
+	 "       docket customer list [--search TEXT] [--format table|json|csv]",
+	 "add or list customers", ""},
+	{"staff", cli_cmd_staff,
+	 "staff add LOGIN --name NAME --role intake|attorney|admin\n"
+	 "       docket staff list [--format table|json|csv]",
+	 "add or list staff", ""},
+	{"requester", cli_cmd_requester, "requester list [--format table|json|csv]", "list requesters", ""},
+	{"add", cli_cmd_add,
+	 "add --ref REF --channel CH --instrument INST --customer TENANT --requester NAME --kind KIND\n"
+	 "       --jurisdiction CC[-SUB] --category CAT... [--identifier ID...] [--source NAME] [--received TIME]\n"
+	 "       [--due DATE] [--emergency] [--agency NAME] [--requester-contact NAME] [--requester-email ADDR]\n"
+	 "       [--requester-phone TEL] [--assignee LOGIN] [--note TEXT]",
+	 "record a new demand; prints its id",
+	 "  --ref REF                the requester's reference (unique per source)\n"
+	 "  --source NAME            the intake source (default manual)\n"
+	 "  --received TIME          when it arrived, ISO-8601 (default now)\n"
+	 "  --channel CH             email, portal, mail, fax, in_person\n"
+	 "  --instrument INST        subpoena, court_order, search_warrant, emergency, preservation, mlat,\n"
+	 "                           national_security, civil_subpoena, other\n"
+	 "  --customer TENANT        the customer's tenant id\n"
+	 "  --requester NAME         who sent it\n"
+	 "  --kind KIND              law_enforcement, government, civil_litigant, other\n"
+	 "  --agency NAME            the requester's agency or firm\n"
+	 "  --jurisdiction CC[-SUB]  ISO 3166 country code, optional subdivision (US-CA)\n"
+	 "  --requester-contact, --requester-email, --requester-phone   how to reach the requester\n"
+	 "  --identifier ID          an account, e-mail, IP or phone the demand names (repeat; kind:value to\n"
+	 "                           say the kind: account, email, ip, phone)\n"
+	 "  --category CAT           subscriber, non_content, content (repeat, or comma-separated)\n"
+	 "  --due DATE               the response date the demand names\n"
+	 "  --emergency              an emergency request (may skip redirecting)\n"
+	 "  --assignee LOGIN         the staff member who handles it\n"
+	 "  --note TEXT              a note for the timeline\n"},
+	{"list", cli_cmd_list,
+	 "list [--status S] [--assignee LOGIN] [--overdue] [--due-within DAYS] [--search TEXT] [--limit N]\n"
+	 "       [--format table|json|csv]",
+	 "list demands, open ones by deadline",
+	 "  --status S          open (default), all, or a state: received, redirecting, preserving, in_review,\n"
+	 "                      challenged, notifying, disclosing, notice_owed, closed\n"
+	 "  --assignee LOGIN    only demands assigned to LOGIN\n"
+	 "  --overdue           only demands past their deadline\n"
+	 "  --due-within DAYS   only demands due within DAYS days (late ones included)\n"
+	 "  --search TEXT       reference or identifier prefix, customer or requester name, notes\n"
+	 "  --limit N           at most N rows\n"
+	 "  --format F          table (default), json or csv\n"},
+	{"show", cli_cmd_show, "show ID [--format table|json]",
+	 "show a demand: fields, identifiers, orders, notices, timeline and the moves from here", ""},
+	{"move", cli_cmd_move,
+	 "move ID STATE [--outcome OUTCOME] [--note TEXT] [--disclosed CAT...] [--expect-version N]",
+	 "move a demand along the workflow",
+	 "  STATE               redirecting, preserving, in_review, challenged, notifying, disclosing,\n"
+	 "                      notice_owed, closed\n"
+	 "  --outcome OUTCOME   with closed: redirected, withdrawn, rejected, no_data, disclosed_content,\n"
+	 "                      disclosed_non_content, preservation_expired, superseded\n"
+	 "  --note TEXT         why; required on a review of a cross-region or process-flagged demand\n"
+	 "  --disclosed CAT     with a disclosed outcome: the categories actually disclosed (repeat)\n"
+	 "  --expect-version N  refuse if the demand changed since version N was read\n"},
+	{"assign", cli_cmd_assign, "assign ID LOGIN", "assign a demand to a staff member (\"\" unassigns)", ""},
+	{"note", cli_cmd_note, "note ID TEXT", "add a note to a demand's timeline", ""},
+	{"order", cli_cmd_order,
+	 "order ID --ref R [--statute S] [--issued DATE] (--expires DATE | --indefinite | --lifted DATE) [--challenged]",
+	 "record or update a non-disclosure order on a demand",
+	 "  --ref R          the order's reference; an existing order with it is updated\n"
+	 "  --statute S      the law it was issued under, e.g. \"18 U.S.C. 2705(b)\"\n"
+	 "  --issued DATE    when it was issued\n"
+	 "  --expires DATE   when it ends\n"
+	 "  --indefinite     it has no end date\n"
+	 "  --lifted DATE    it was lifted on DATE\n"
+	 "  --challenged     it is being challenged\n"},
+	{"authenticate", cli_cmd_authenticate, "authenticate ID --method callback|email-domain|portal|supervisor [--note TEXT]",
+	 "record how the requester's identity was verified", ""},
+	{"extend", cli_cmd_extend, "extend ID --due DATE --reason TEXT", "extend the current deadline, with the reason", ""},
+	{"notice", cli_cmd_notice, "notice ID --via letter|phone|email [--at TIME]",
+	 "record a customer notice delivered outside docket", ""},
+	{"due", cli_cmd_due, "due [--within DAYS] [--format table|json|csv]",
+	 "list what is late or due soon; exit status 1 when anything is late",
+	 "  --within DAYS   how far ahead to look (default: policy due_soon_days, 7)\n"},
+	{"verify", cli_cmd_verify, "verify [--head HASH]",
+	 "check the audit chain and the database's integrity; prints the chain's head",
+	 "  --head HASH   also check that the chain still contains HASH (kept outside the database)\n"},
+	{"backup", cli_cmd_backup, "backup PATH", "copy the database to PATH (0600), consistent while others write", ""},
+	{NULL, NULL, NULL, NULL, NULL},
+};
+
+bool cli_want_help;
+
+void cli_put_safe(FILE *out, const char *s)
+{
+	char *n = text_neutralise(s ? s : "", false);
+	fputs(n ? n : "?", out);
+	free(n);
+}
+
+int cli_fail(const struct dk_error *err)
+{
+	fputs("docket: ", stderr);
+	cli_put_safe(stderr, err->msg[0] ? err->msg : "failed");
+	fputc('\n', stderr);
+	return err->status ? (int)err->status : DK_STORAGE;
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fputs("docket", stderr);
+	if (cmd)
+		fprintf(stderr, " %s", cmd);
+	fputs(": ", stderr);
+	cli_put_safe(stderr, msg);
+	fprintf(stderr, "\nTry 'docket %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+	return DK_INVALID;
+}
+
+int cli_help(const char *cmd)
+{
+	for (const struct cli_command *k = cli_commands; k->name; k++) {
+		if (strcmp(k->name, cmd) != 0)
+			continue;
+		printf("Usage: docket %s\n\n%s.\n\nOptions:\n%s%s", k->usage, k->summary, k->help, COMMON_HELP);
+		return 0;
+	}
+	return DK_INVALID;
+}
+
+int cli_getopt(struct cli *c, int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+	static const struct option common[] = {
+		{"db", required_argument, NULL, 1001},
+		{"actor", required_argument, NULL, 1002},
+		{"help", no_argument, NULL, 'h'},
+	};
+	/* getopt_long wants one table: the command's options followed by the common ones. */
+	struct option all[64];
+	size_t n = 0;
+	for (; longopts && longopts[n].name && n < 60; n++)
+		all[n] = longopts[n];
+	for (size_t i = 0; i < 3; i++)
+		all[n++] = common[i];
+	memset(&all[n], 0, sizeof all[n]);
+	char shorts[64];
+	snprintf(shorts, sizeof shorts, ":h%s", shortopts ? shortopts : "");
+	for (;;) {
+		int ch = getopt_long(argc, argv, shorts, all, NULL);
+		switch (ch) {
+		case 1001: c->db_opt = optarg; continue;
+		case 1002: c->actor_opt = optarg; continue;
+		case 'h': cli_want_help = true; return -1;
+		case ':': cli_usage(argv[0], "%s needs a value", argv[optind - 1]); return '?';
+		case '?':
+			cli_usage(argv[0], "unknown option %s", argv[optind - 1]);
+			return '?';
+		default: return ch;
+		}
+	}
+}
+
+int cli_open(struct cli *c, enum db_mode mode)
+{
+	struct dk_error err = {0};
+	char *path = db_default_path(c->db_opt, &err);
+	if (!path)
+		return cli_fail(&err);
+	enum dk_status s = db_open(path, mode, &c->db, &err);
+	free(path);
+	if (s)
+		return cli_fail(&err);
+	if (db_warning(c->db)) {
+		fputs("docket: warning: ", stderr);
+		cli_put_safe(stderr, db_warning(c->db));
+		fputc('\n', stderr);
+	}
+	return 0;
+}
+
+int cli_acting(struct cli *c)
+{
+	struct dk_error err = {0};
+	struct actor who = {staff_os_login(), c->actor_opt};
+	if (staff_resolve(c->db, &who, &c->who, &err))
+		return cli_fail(&err);
+	return 0;
+}
+
+bool cli_parse_count(const char *s, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+int64_t cli_demand_id(const char *cmd, const char *s)
+{
+	int64_t id;
+	if (!s || !cli_parse_count(s, &id) || id == 0) {
+		cli_usage(cmd, "\"%s\" is not a demand id", s ? s : "");
+		return 0;
+	}
+	return id;
+}
+
+bool cli_parse_format(const char *cmd, const char *s, unsigned allowed, enum cli_format *out)
+{
+	static const char *const names[] = {"table", "json", "csv"};
+	for (int i = 0; i < 3; i++) {
+		if (strcmp(s, names[i]) == 0 && (allowed & (1u << i))) {
+			*out = (enum cli_format)i;
+			return true;
+		}
+	}
+	cli_usage(cmd, "--format: \"%s\" is not one of %s", s,
+		  allowed & (1u << FORMAT_CSV) ? "table, json, csv" : "table, json");
+	return false;
+}
+
+void table_init(struct table *t, size_t ncols, const char *const *header)
+{
+	memset(t, 0, sizeof *t);
+	t->ncols = ncols;
+	table_row(t, header);
+}
+
+void table_row(struct table *t, const char *const *cells)
+{
+	if (t->oom)
+		return;
+	if ((t->nrows + 1) * t->ncols > t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : t->ncols * 16;
+		char **p = realloc(t->cells, cap * sizeof *p);
+		if (!p) {
+			t->oom = true;
+			return;
+		}
+		t->cells = p;
+		t->cap = cap;
+	}
+	for (size_t i = 0; i < t->ncols; i++) {
+		char *s = text_neutralise(cells[i] ? cells[i] : "", false);
+		if (!s)
+			t->oom = true;
+		t->cells[t->nrows * t->ncols + i] = s;
+	}
+	t->nrows++;
+}
+
+void table_print(struct table *t, FILE *out)
+{
+	size_t *w = calloc(t->ncols, sizeof *w);
+	if (!w || t->oom) {
+		free(w);
+		fputs("docket: out of memory\n", stderr);
+		return;
+	}
+	for (size_t r = 0; r < t->nrows; r++)
+		for (size_t i = 0; i < t->ncols; i++) {
+			const char *s = t->cells[r * t->ncols + i];
+			size_t cw = s ? text_width(s) : 0;
+			if (cw > w[i])
+				w[i] = cw;
+		}
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (size_t i = 0; i < t->ncols; i++) {
+			const char *s = t->cells[r * t->ncols + i];
+			if (!s)
+				s = "";
+			fputs(s, out);
+			if (i + 1 < t->ncols)
+				for (size_t pad = text_width(s); pad < w[i] + 2; pad++)
+					fputc(' ', out);
+		}
+		fputc('\n', out);
+	}
+	free(w);
+}
+
+void table_free(struct table *t)
+{
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	memset(t, 0, sizeof *t);
+}

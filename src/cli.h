@@ -1,0 +1,94 @@
+/* cli.h: the `docket` command line: shared context, option helpers and output. */
+#ifndef DOCKET_CLI_H
+#define DOCKET_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "buf.h"
+#include "db.h"
+#include "staff.h"
+#include "status.h"
+
+struct cli {
+	const char *db_opt;    /* --db */
+	const char *actor_opt; /* --actor */
+	struct db *db;
+	struct acting who;
+	const char *prog;
+};
+
+struct cli_command {
+	const char *name;
+	int (*run)(struct cli *c, int argc, char **argv);
+	const char *usage;   /* the synopsis after "docket " */
+	const char *summary; /* one line */
+	const char *help;    /* the options, one per line */
+};
+
+extern const struct cli_command cli_commands[];
+
+/* Prints "docket: MESSAGE" on stderr (neutralised) and returns the status as an exit code. */
+int cli_fail(const struct dk_error *err);
+/* For usage errors found by the CLI itself: exit status 2. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints the command's help on stdout; returns 0. */
+int cli_help(const char *cmd);
+
+/* Parses the command's options with getopt_long, handling --help, --db and --actor for every
+ * command. Returns the option character, -1 at the end, or '?' after printing a usage error. */
+struct option;
+int cli_getopt(struct cli *c, int argc, char **argv, const char *shortopts, const struct option *longopts);
+/* Set by cli_getopt when --help was given; the command prints its help and returns 0. */
+extern bool cli_want_help;
+
+/* Opens the database (creating it when mode is DB_CREATE); prints any warning. */
+int cli_open(struct cli *c, enum db_mode mode);
+/* Checks that the login (or --actor) may write. */
+int cli_acting(struct cli *c);
+/* Parses a demand id; 0 (after printing why) when it is not one. */
+int64_t cli_demand_id(const char *cmd, const char *s);
+/* Parses a positive count. */
+bool cli_parse_count(const char *s, int64_t *out);
+
+enum cli_format { FORMAT_TABLE, FORMAT_JSON, FORMAT_CSV };
+/* Parses --format; allowed is a mask of (1 << enum cli_format). */
+bool cli_parse_format(const char *cmd, const char *s, unsigned allowed, enum cli_format *out);
+
+/* A table printed with aligned columns; every cell neutralised. */
+struct table {
+	size_t ncols;
+	size_t nrows;
+	char **cells; /* nrows * ncols, row 0 is the header */
+	size_t cap;
+	bool oom;
+};
+void table_init(struct table *t, size_t ncols, const char *const *header);
+void table_row(struct table *t, const char *const *cells);
+void table_print(struct table *t, FILE *out);
+void table_free(struct table *t);
+
+/* Writes s with control characters neutralised. */
+void cli_put_safe(FILE *out, const char *s);
+
+int cli_cmd_init(struct cli *c, int argc, char **argv);
+int cli_cmd_demo(struct cli *c, int argc, char **argv);
+int cli_cmd_customer(struct cli *c, int argc, char **argv);
+int cli_cmd_staff(struct cli *c, int argc, char **argv);
+int cli_cmd_requester(struct cli *c, int argc, char **argv);
+int cli_cmd_add(struct cli *c, int argc, char **argv);
+int cli_cmd_list(struct cli *c, int argc, char **argv);
+int cli_cmd_show(struct cli *c, int argc, char **argv);
+int cli_cmd_move(struct cli *c, int argc, char **argv);
+int cli_cmd_assign(struct cli *c, int argc, char **argv);
+int cli_cmd_note(struct cli *c, int argc, char **argv);
+int cli_cmd_order(struct cli *c, int argc, char **argv);
+int cli_cmd_authenticate(struct cli *c, int argc, char **argv);
+int cli_cmd_extend(struct cli *c, int argc, char **argv);
+int cli_cmd_notice(struct cli *c, int argc, char **argv);
+int cli_cmd_due(struct cli *c, int argc, char **argv);
+int cli_cmd_verify(struct cli *c, int argc, char **argv);
+int cli_cmd_backup(struct cli *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,429 @@
+/* db.c: opening a docket database, migrations, transactions, backup, integrity. */
+#include "db_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "schema.h"
+
+/* "dkt1": marks a file as a docket database in its header. */
+#define DOCKET_APPLICATION_ID 0x646b7431
+
+char *db_default_path(const char *path, struct dk_error *err)
+{
+	if (path && *path)
+		return strdup(path);
+	const char *env = getenv("DOCKET_DB");
+	if (env && *env)
+		return strdup(env);
+	struct buf b;
+	buf_init(&b);
+	const char *xdg = getenv("XDG_DATA_HOME");
+	if (xdg && *xdg == '/') {
+		buf_puts(&b, xdg);
+	} else {
+		const char *home = getenv("HOME");
+		if (!home || !*home) {
+			struct passwd *pw = getpwuid(getuid());
+			home = pw ? pw->pw_dir : NULL;
+		}
+		if (!home) {
+			dk_fail(err, DK_INVALID, "no database path: set --db, DOCKET_DB or HOME");
+			return NULL;
+		}
+		buf_puts(&b, home);
+		buf_puts(&b, "/.local/share");
+	}
+	buf_puts(&b, "/docket/docket.db");
+	char *s = buf_take(&b);
+	if (!s)
+		dk_fail(err, DK_STORAGE, "out of memory");
+	return s;
+}
+
+/* mkdir -p for the database's directory, mode 0700 for what it creates. */
+static enum dk_status make_parent_dirs(const char *path, struct dk_error *err)
+{
+	char *copy = strdup(path);
+	if (!copy)
+		return dk_fail(err, DK_STORAGE, "out of memory");
+	for (char *p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
+			dk_fail(err, DK_STORAGE, "%s: cannot create directory: %s", copy, strerror(errno));
+			free(copy);
+			return DK_STORAGE;
+		}
+		*p = '/';
+	}
+	free(copy);
+	return DK_OK;
+}
+
+sqlite3_stmt *db_stmt(struct db *db, const char *sql, struct dk_error *err)
+{
+	for (int i = 0; i < db->ncache; i++) {
+		if (db->cache[i].sql == sql) {
+			sqlite3_stmt *st = db->cache[i].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	}
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		db_error(db, "preparing a query", err);
+		return NULL;
+	}
+	if (db->ncache < DB_STMT_CACHE) {
+		db->cache[db->ncache].sql = sql;
+		db->cache[db->ncache].st = st;
+		db->ncache++;
+	} else {
+		/* The cache is sized above the number of statements in the program; this is a bug. */
+		sqlite3_finalize(st);
+		dk_fail(err, DK_STORAGE, "internal error: statement cache full");
+		return NULL;
+	}
+	return st;
+}
+
+enum dk_status db_error(struct db *db, const char *what, struct dk_error *err)
+{
+	int code = sqlite3_extended_errcode(db->h);
+	const char *msg = sqlite3_errmsg(db->h);
+	if ((code & 0xff) == SQLITE_CONSTRAINT)
+		return dk_fail(err, DK_REFUSED, "%s: refused by the database: %s", what, msg);
+	if ((code & 0xff) == SQLITE_READONLY)
+		return dk_fail(err, DK_STORAGE, "%s: %s is read-only (%s)", what, db->path, msg);
+	if ((code & 0xff) == SQLITE_BUSY)
+		return dk_fail(err, DK_STORAGE, "%s: the database stayed busy (another docket is writing); try again",
+			       what);
+	return dk_fail(err, DK_STORAGE, "%s: %s: %s", what, db->path, msg);
+}
+
+enum dk_status db_exec_stmt(struct db *db, sqlite3_stmt *st, const char *what, struct dk_error *err)
+{
+	int rc = sqlite3_step(st);
+	enum dk_status s = DK_OK;
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		s = db_error(db, what, err);
+	sqlite3_reset(st);
+	return s;
+}
+
+int db_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (!s)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+char *db_col_strdup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return strdup(t ? (const char *)t : "");
+}
+
+static enum dk_status exec(struct db *db, const char *sql, const char *what, struct dk_error *err)
+{
+	if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_error(db, what, err);
+	return DK_OK;
+}
+
+static int64_t pragma_int(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int db_schema_latest(void)
+{
+	return schema_migrations[schema_migration_count - 1].version;
+}
+
+int db_schema_version(struct db *db)
+{
+	return (int)pragma_int(db, "PRAGMA user_version");
+}
+
+static enum dk_status migrate(struct db *db, struct dk_error *err)
+{
+	int latest = db_schema_latest();
+	int64_t have = pragma_int(db, "PRAGMA user_version");
+	if (have < 0)
+		return db_error(db, "reading the schema version", err);
+	if (have > latest)
+		return dk_fail(err, DK_STORAGE,
+			       "%s: written by a newer docket (schema %lld; this docket knows up to %d); not modified",
+			       db->path, (long long)have, latest);
+	if (have > 0 && pragma_int(db, "PRAGMA application_id") != DOCKET_APPLICATION_ID)
+		return dk_fail(err, DK_STORAGE, "%s: not a docket database; not modified", db->path);
+	if (have == latest)
+		return DK_OK;
+	if (have == 0 && pragma_int(db, "SELECT count(*) FROM sqlite_schema") > 0)
+		return dk_fail(err, DK_STORAGE, "%s: an SQLite database that docket did not create; not modified",
+			       db->path);
+
+	enum dk_status s = db_begin(db, err);
+	if (s)
+		return s;
+	/* Another process may have migrated while we waited for the lock. */
+	have = pragma_int(db, "PRAGMA user_version");
+	for (int i = 0; i < schema_migration_count && !s; i++) {
+		if (schema_migrations[i].version <= have)
+			continue;
+		if (sqlite3_exec(db->h, schema_migrations[i].sql, NULL, NULL, NULL) != SQLITE_OK)
+			s = dk_fail(err, DK_STORAGE, "%s: applying %s: %s", db->path, schema_migrations[i].name,
+				    sqlite3_errmsg(db->h));
+	}
+	if (!s) {
+		char sql[96];
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d; PRAGMA application_id = %d", latest,
+			 DOCKET_APPLICATION_ID);
+		s = exec(db, sql, "recording the schema version", err);
+	}
+	if (s) {
+		db_rollback(db);
+		return s;
+	}
+	return db_commit(db, err);
+}
+
+enum dk_status db_open(const char *path, enum db_mode mode, struct db **out, struct dk_error *err)
+{
+	*out = NULL;
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		if (errno != ENOENT)
+			return dk_fail(err, DK_STORAGE, "%s: %s", path, strerror(errno));
+		if (mode != DB_CREATE)
+			return dk_fail(err, DK_STORAGE, "%s: no database here (run `docket init` to create one)", path);
+		if (make_parent_dirs(path, err))
+			return DK_STORAGE;
+		/* Create the file ourselves so that it is 0600 from the first byte; SQLite gives the
+		 * -wal and -shm files the same mode. */
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return dk_fail(err, DK_STORAGE, "%s: cannot create: %s", path, strerror(errno));
+		close(fd);
+		if (stat(path, &sb) != 0)
+			return dk_fail(err, DK_STORAGE, "%s: %s", path, strerror(errno));
+	}
+	if (!S_ISREG(sb.st_mode))
+		return dk_fail(err, DK_STORAGE, "%s: not a regular file", path);
+
+	struct db *db = calloc(1, sizeof *db);
+	if (!db || !(db->path = strdup(path))) {
+		free(db);
+		return dk_fail(err, DK_STORAGE, "out of memory");
+	}
+	if (sb.st_mode & 0077)
+		snprintf(db->warning, sizeof db->warning,
+			 "%s is readable or writable by others (mode %03o); run chmod 600 on it", path,
+			 (unsigned)(sb.st_mode & 0777));
+
+	enum dk_status s = DK_OK;
+	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_EXRESCODE, NULL) != SQLITE_OK) {
+		s = dk_fail(err, DK_STORAGE, "%s: cannot open: %s", path, db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(db->h, 10000);
+	sqlite3_extended_result_codes(db->h, 1);
+	/* Reading the header tells a non-SQLite file apart before anything is written. */
+	if (pragma_int(db, "PRAGMA schema_version") < 0) {
+		s = dk_fail(err, DK_STORAGE, "%s: not a docket database (%s); not modified", path, sqlite3_errmsg(db->h));
+		goto fail;
+	}
+	if ((s = exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA trusted_schema = OFF",
+		      "configuring the connection", err)))
+		goto fail;
+	if (pragma_int(db, "PRAGMA user_version") <= db_schema_latest() &&
+	    (s = exec(db, "PRAGMA journal_mode = WAL", "switching to WAL mode", err)))
+		goto fail;
+	if ((s = migrate(db, err)))
+		goto fail;
+	*out = db;
+	return DK_OK;
+fail:
+	db_close(&db);
+	return s;
+}
+
+void db_close(struct db **pdb)
+{
+	struct db *db = *pdb;
+	if (!db)
+		return;
+	for (int i = 0; i < db->ncache; i++)
+		sqlite3_finalize(db->cache[i].st);
+	if (db->h)
+		sqlite3_close(db->h);
+	free(db->path);
+	free(db);
+	*pdb = NULL;
+}
+
+const char *db_path(const struct db *db)
+{
+	return db->path;
+}
+
+const char *db_warning(const struct db *db)
+{
+	return db->warning[0] ? db->warning : NULL;
+}
+
+enum dk_status db_begin(struct db *db, struct dk_error *err)
+{
+	if (db->depth++ > 0)
+		return DK_OK;
+	db->head_valid = 0;
+	if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		db->depth = 0;
+		return db_error(db, "starting a transaction", err);
+	}
+	return DK_OK;
+}
+
+enum dk_status db_commit(struct db *db, struct dk_error *err)
+{
+	if (db->depth == 0)
+		return DK_OK;
+	if (--db->depth > 0)
+		return DK_OK;
+	db->head_valid = 0;
+	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		enum dk_status s = db_error(db, "committing", err);
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+		return s;
+	}
+	return DK_OK;
+}
+
+void db_rollback(struct db *db)
+{
+	if (db->depth == 0)
+		return;
+	db->depth = 0;
+	db->head_valid = 0;
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int64_t db_data_version(struct db *db)
+{
+	return pragma_int(db, "PRAGMA data_version");
+}
+
+enum dk_status db_backup(struct db *db, const char *dest, struct dk_error *err)
+{
+	if (access(dest, F_OK) == 0 || errno != ENOENT)
+		return dk_fail(err, DK_INVALID, "%s: already exists; not overwritten", dest);
+	struct buf tmp;
+	buf_init(&tmp);
+	buf_printf(&tmp, "%s.tmp-%ld", dest, (long)getpid());
+	if (tmp.oom)
+		return dk_fail(err, DK_STORAGE, "out of memory");
+	int fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		dk_fail(err, DK_STORAGE, "%s: cannot create: %s", dest, strerror(errno));
+		buf_free(&tmp);
+		return DK_STORAGE;
+	}
+	close(fd);
+
+	enum dk_status s = DK_OK;
+	sqlite3 *to = NULL;
+	if (sqlite3_open_v2(tmp.data, &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		s = dk_fail(err, DK_STORAGE, "%s: cannot open: %s", dest, to ? sqlite3_errmsg(to) : "out of memory");
+		goto done;
+	}
+	sqlite3_backup *bk = sqlite3_backup_init(to, "main", db->h, "main");
+	if (!bk) {
+		s = dk_fail(err, DK_STORAGE, "%s: backup: %s", dest, sqlite3_errmsg(to));
+		goto done;
+	}
+	/* One step copies everything under one read transaction: a consistent snapshot while
+	 * writers carry on in the WAL. */
+	int rc;
+	while ((rc = sqlite3_backup_step(bk, -1)) == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		sqlite3_sleep(50);
+	sqlite3_backup_finish(bk);
+	if (rc != SQLITE_DONE) {
+		s = dk_fail(err, DK_STORAGE, "%s: backup: %s", dest, sqlite3_errstr(rc));
+		goto done;
+	}
+	/* A single file: the copy should not depend on a -wal beside it. */
+	if (sqlite3_exec(to, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK)
+		s = dk_fail(err, DK_STORAGE, "%s: backup: %s", dest, sqlite3_errmsg(to));
+done:
+	if (to)
+		sqlite3_close(to);
+	if (!s && rename(tmp.data, dest) != 0)
+		s = dk_fail(err, DK_STORAGE, "%s: %s", dest, strerror(errno));
+	if (s)
+		unlink(tmp.data);
+	buf_free(&tmp);
+	return s;
+}
+
+enum dk_status db_integrity(struct db *db, struct dk_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum dk_status s = DK_OK;
+	if (sqlite3_prepare_v2(db->h, "PRAGMA integrity_check(1)", -1, &st, NULL) != SQLITE_OK)
+		return db_error(db, "integrity check", err);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(st, 0);
+		if (!r || strcmp(r, "ok") != 0)
+			s = dk_fail(err, DK_REFUSED, "%s: integrity check failed: %s", db->path, r ? r : "?");
+	} else {
+		s = db_error(db, "integrity check", err);
+	}
+	sqlite3_finalize(st);
+	if (s)
+		return s;
+	if (sqlite3_prepare_v2(db->h, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK)
+		return db_error(db, "foreign key check", err);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		s = dk_fail(err, DK_REFUSED, "%s: foreign key check failed: a row of %s points at a missing %s", db->path,
+			    sqlite3_column_text(st, 0), sqlite3_column_text(st, 2));
+	sqlite3_finalize(st);
+	return s;
+}
+
+int64_t db_policy(struct db *db, const char *key, int64_t def)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT value FROM policy WHERE key = ?1", NULL);
+	if (!st)
+		return def;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int64_t v = def;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+void db_bulk_mode(struct db *db, bool on)
+{
+	sqlite3_exec(db->h, on ? "PRAGMA synchronous = OFF; PRAGMA cache_size = -262144"
+			       : "PRAGMA synchronous = FULL; PRAGMA cache_size = -2000",
+		     NULL, NULL, NULL);
+}

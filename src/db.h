@@ -1,0 +1,63 @@
+/* db.h: opening the database, transactions, backup and integrity checks.
+ *
+ * One struct db per open database. The rest of the program sees it as opaque; the core modules
+ * that own tables reach the SQLite handle through db_internal.h. */
+#ifndef DOCKET_DB_H
+#define DOCKET_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+struct db;
+
+enum db_mode {
+	DB_EXISTING, /* the file must exist and hold a docket database */
+	DB_CREATE,   /* create the file (mode 0600, and its directory) when it does not exist */
+};
+
+/* The database path: path when given, else $DOCKET_DB, else $XDG_DATA_HOME/docket/docket.db
+ * (XDG_DATA_HOME defaulting to ~/.local/share). Returns a string the caller frees. */
+char *db_default_path(const char *path, struct dk_error *err);
+
+/* Opens (and, with DB_CREATE, creates) the database, applies missing migrations in one
+ * transaction, and refuses a database written by a newer docket without modifying it. */
+enum dk_status db_open(const char *path, enum db_mode mode, struct db **out, struct dk_error *err);
+
+/* Closes the database and sets *db to NULL. */
+void db_close(struct db **db);
+
+const char *db_path(const struct db *db);
+
+/* A warning about the file found while opening it (readable by others), or NULL. */
+const char *db_warning(const struct db *db);
+
+/* The schema version this program writes, and the one the file has. */
+int db_schema_latest(void);
+int db_schema_version(struct db *db);
+
+/* Transactions. Writes take the lock at once (BEGIN IMMEDIATE) so that a read-then-write cannot
+ * be overtaken. Calls nest; only the outermost begin/commit reach SQLite. */
+enum dk_status db_begin(struct db *db, struct dk_error *err);
+enum dk_status db_commit(struct db *db, struct dk_error *err);
+void db_rollback(struct db *db);
+
+/* A counter that changes whenever another connection commits (PRAGMA data_version). */
+int64_t db_data_version(struct db *db);
+
+/* Copies the database to dest (created 0600; refused when it exists) with SQLite's online backup,
+ * consistent while others write. The copy appears under its name only once it is complete. */
+enum dk_status db_backup(struct db *db, const char *dest, struct dk_error *err);
+
+/* PRAGMA integrity_check and foreign_key_check; DK_REFUSED with the first problem. */
+enum dk_status db_integrity(struct db *db, struct dk_error *err);
+
+/* A policy value (days, hours), or def when the key is missing. */
+int64_t db_policy(struct db *db, const char *key, int64_t def);
+
+/* Bulk loading (docket demo on a new file): trades durability for speed until turned off. */
+void db_bulk_mode(struct db *db, bool on);
+
+#endif

@@ -1,0 +1,26 @@
+/* demo.h: a database full of realistic demands, for trying docket and for the benchmarks. */
+#ifndef DOCKET_DEMO_H
+#define DOCKET_DEMO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "staff.h"
+#include "status.h"
+
+struct demo_options {
+	int64_t count;  /* demands to write */
+	int64_t seed;   /* the same seed and as_of give the same demands */
+	int64_t as_of;  /* the data ends here (UTC seconds; the start of a day) */
+	bool progress;  /* print progress on stderr; the CLI sets it on a terminal only */
+};
+
+/* Adds staff, customers and requesters when missing, then demands spread over the eight quarters
+ * before as_of, across every state, outcome and jurisdiction, each with the events its path would
+ * have written. Resumable: demands already written (source "demo") are skipped, so a run cut
+ * short completes the next time. */
+enum dk_status demo_generate(struct db *db, const struct acting *by, const struct demo_options *o,
+			     struct dk_error *err);
+
+#endif

@@ -1,0 +1,201 @@
+/* staff.c: staff members, roles, and checking who may write. */
+#include "staff.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "db_internal.h"
+#include "text.h"
+#include "when.h"
+
+static const char *const role_names[] = {"", "intake", "attorney", "admin"};
+
+const char *staff_os_login(void)
+{
+	static char login[STAFF_LOGIN_MAX + 1];
+	if (!login[0]) {
+		struct passwd *pw = getpwuid(getuid());
+		if (pw && pw->pw_name)
+			snprintf(login, sizeof login, "%s", pw->pw_name);
+		else
+			snprintf(login, sizeof login, "uid%ld", (long)getuid());
+	}
+	return login;
+}
+
+const char *staff_role_name(enum staff_role r)
+{
+	return r >= STAFF_INTAKE && r <= STAFF_ADMIN ? role_names[r] : "none";
+}
+
+enum staff_role staff_role_parse(const char *s)
+{
+	for (int r = STAFF_INTAKE; r <= STAFF_ADMIN; r++)
+		if (s && strcmp(s, role_names[r]) == 0)
+			return (enum staff_role)r;
+	return STAFF_NONE;
+}
+
+/* The role of an active staff member, STAFF_NONE when not staff or inactive. */
+static enum dk_status role_of(struct db *db, const char *login, enum staff_role *role, struct dk_error *err)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT role FROM staff WHERE login = ?1 AND active = 1", err);
+	if (!st)
+		return DK_STORAGE;
+	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	*role = rc == SQLITE_ROW ? staff_role_parse((const char *)sqlite3_column_text(st, 0)) : STAFF_NONE;
+	enum dk_status s = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? DK_OK : db_error(db, "reading staff", err);
+	sqlite3_reset(st);
+	return s;
+}
+
+enum dk_status staff_resolve(struct db *db, const struct actor *who, struct acting *out, struct dk_error *err)
+{
+	memset(out, 0, sizeof *out);
+	if (!who->login || !*who->login || strlen(who->login) > STAFF_LOGIN_MAX)
+		return dk_fail(err, DK_REFUSED, "no usable login to act as");
+	enum staff_role role;
+	enum dk_status s = role_of(db, who->login, &role, err);
+	if (s)
+		return s;
+	if (role == STAFF_NONE)
+		return dk_fail(err, DK_REFUSED, "%s is not active staff in this database: reading only (an admin can run `docket staff add %s`)",
+			       who->login, who->login);
+	snprintf(out->login, sizeof out->login, "%s", who->login);
+	if (!who->as || !*who->as || strcmp(who->as, who->login) == 0) {
+		snprintf(out->actor, sizeof out->actor, "%s", who->login);
+		out->role = role;
+		return DK_OK;
+	}
+	if (role != STAFF_ADMIN)
+		return dk_fail(err, DK_REFUSED, "%s may not act for %s: only an admin may use --actor", who->login, who->as);
+	if (strlen(who->as) > STAFF_LOGIN_MAX)
+		return dk_fail(err, DK_INVALID, "--actor: login too long");
+	enum staff_role as_role;
+	if ((s = role_of(db, who->as, &as_role, err)))
+		return s;
+	if (as_role == STAFF_NONE)
+		return dk_fail(err, DK_REFUSED, "--actor %s: not active staff", who->as);
+	snprintf(out->actor, sizeof out->actor, "%s", who->as);
+	out->role = as_role;
+	return DK_OK;
+}
+
+static enum dk_status check_login(const char *login, struct dk_error *err)
+{
+	enum dk_status s = text_check("login", login, STAFF_LOGIN_MAX, false, true, err);
+	if (s)
+		return s;
+	for (const char *p = login; *p; p++)
+		if (!(*p == '-' || *p == '_' || *p == '.' || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= 'A' && *p <= 'Z')))
+			return dk_fail(err, DK_INVALID, "login: \"%s\" may hold only letters, digits, '.', '-' and '_'", login);
+	return DK_OK;
+}
+
+static enum dk_status insert_staff(struct db *db, const struct acting *by, const char *login, const char *name,
+				   enum staff_role role, struct dk_error *err)
+{
+	int64_t now = when_now();
+	sqlite3_stmt *st =
+		db_stmt(db, "INSERT INTO staff (login, name, role, created_at) VALUES (?1, ?2, ?3, ?4)", err);
+	if (!st)
+		return DK_STORAGE;
+	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, staff_role_name(role), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	enum dk_status s = db_exec_stmt(db, st, "adding staff", err);
+	if (s == DK_REFUSED)
+		return dk_fail(err, DK_REFUSED, "staff %s already exists", login);
+	if (s)
+		return s;
+	struct buf ch;
+	buf_init(&ch);
+	audit_change(&ch, "login", NULL, login);
+	audit_change(&ch, "name", NULL, name);
+	audit_change(&ch, "role", NULL, staff_role_name(role));
+	audit_changes_end(&ch);
+	s = ch.oom ? dk_fail(err, DK_STORAGE, "out of memory")
+		   : audit_append(db, 0, by, "staff_added", ch.data, "", now, err);
+	buf_free(&ch);
+	return s;
+}
+
+enum dk_status staff_add(struct db *db, const struct acting *by, const char *login, const char *name,
+			 const char *role, struct dk_error *err)
+{
+	enum dk_status s;
+	if ((s = check_login(login, err)) || (s = text_check("name", name, TEXT_SHORT_MAX, false, true, err)))
+		return s;
+	enum staff_role r = staff_role_parse(role);
+	if (r == STAFF_NONE)
+		return dk_fail(err, DK_INVALID, "role: \"%s\" is not one of intake, attorney, admin", role ? role : "");
+	if (by->role != STAFF_ADMIN)
+		return dk_fail(err, DK_REFUSED, "%s may not add staff: only an admin may", by->actor);
+	if ((s = db_begin(db, err)))
+		return s;
+	s = insert_staff(db, by, login, name, r, err);
+	if (s) {
+		db_rollback(db);
+		return s;
+	}
+	return db_commit(db, err);
+}
+
+enum dk_status staff_bootstrap(struct db *db, const char *login, int *made, struct dk_error *err)
+{
+	*made = 0;
+	enum dk_status s = check_login(login, err);
+	if (s || (s = db_begin(db, err)))
+		return s;
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM staff", err);
+	if (!st) {
+		db_rollback(db);
+		return DK_STORAGE;
+	}
+	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_reset(st);
+	if (n == 0) {
+		struct acting self = {.role = STAFF_ADMIN};
+		snprintf(self.login, sizeof self.login, "%s", login);
+		snprintf(self.actor, sizeof self.actor, "%s", login);
+		s = insert_staff(db, &self, login, login, STAFF_ADMIN, err);
+		*made = s == DK_OK;
+	} else if (n < 0) {
+		s = db_error(db, "reading staff", err);
+	}
+	if (s) {
+		db_rollback(db);
+		return s;
+	}
+	return db_commit(db, err);
+}
+
+enum dk_status staff_list(struct db *db, int (*fn)(const struct staff *, void *), void *ctx,
+			  struct dk_error *err)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT login, name, role, active, created_at FROM staff ORDER BY login", err);
+	if (!st)
+		return DK_STORAGE;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct staff m = {
+			.login = (char *)sqlite3_column_text(st, 0),
+			.name = (char *)sqlite3_column_text(st, 1),
+			.role = staff_role_name(staff_role_parse((const char *)sqlite3_column_text(st, 2))),
+			.active = sqlite3_column_int(st, 3),
+			.created_at = sqlite3_column_int64(st, 4),
+		};
+		if (fn(&m, ctx))
+			break;
+	}
+	enum dk_status s = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? DK_OK : db_error(db, "listing staff", err);
+	sqlite3_reset(st);
+	return s;
+}

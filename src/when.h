@@ -1,0 +1,28 @@
+/* when.h: UTC times as integer seconds, read from and written as ISO-8601. */
+#ifndef DOCKET_WHEN_H
+#define DOCKET_WHEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "status.h"
+
+#define WHEN_DAY 86400
+
+/* The current time, seconds since the epoch (UTC). */
+int64_t when_now(void);
+
+/* Parses "YYYY-MM-DD" (midnight UTC) or "YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM|-HH:MM]" (a space may stand
+ * for the T; no zone means UTC). Impossible dates such as 2026-02-30 are refused. */
+enum dk_status when_parse(const char *field, const char *s, int64_t *out, struct dk_error *err);
+
+/* Writes "YYYY-MM-DDTHH:MM:SSZ" into out (at least 21 bytes). */
+void when_format(int64_t t, char *out, size_t n);
+
+/* Writes "YYYY-MM-DD" into out (at least 11 bytes). */
+void when_format_date(int64_t t, char *out, size_t n);
+
+/* A deadline relative to now, as the queue shows it: "in 2d", "in 5h", "3d late", "today". */
+void when_relative(int64_t t, int64_t now, char *out, size_t n);
+
+#endif
