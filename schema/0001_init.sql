@@ -303,17 +303,20 @@ CREATE TABLE notice (
 ) STRICT;
 
 CREATE INDEX notice_demand ON notice (demand_id);
-CREATE INDEX notice_status ON notice (status, next_attempt_at);
+-- Only the outbox's pending letters: a lookup by demand must never be drawn to scan every sent one.
+CREATE INDEX notice_pending ON notice (status, next_attempt_at) WHERE status IN ('queued', 'sending', 'failed');
 
 -- Telling a customer what a court forbade us to tell is the worst failure here: refuse any
 -- customer notice while an order on the demand is in force, now or at the notice's own time.
 CREATE TRIGGER notice_gag_insert BEFORE INSERT ON notice
 WHEN NEW.kind IN ('advance', 'delayed')
- AND EXISTS (SELECT 1 FROM nd_order AS o, (SELECT unixepoch() AS t UNION ALL
-                                           SELECT coalesce(NEW.sent_at, NEW.created_at)) AS w
+ AND EXISTS (SELECT 1 FROM nd_order AS o
              WHERE o.demand_id = NEW.demand_id
-               AND (o.lifted_at IS NULL OR o.lifted_at > w.t)
-               AND (o.indefinite = 1 OR o.expires_at IS NULL OR o.expires_at > w.t))
+               AND (((o.lifted_at IS NULL OR o.lifted_at > unixepoch())
+                     AND (o.indefinite = 1 OR o.expires_at IS NULL OR o.expires_at > unixepoch()))
+                 OR ((o.lifted_at IS NULL OR o.lifted_at > coalesce(NEW.sent_at, NEW.created_at))
+                     AND (o.indefinite = 1 OR o.expires_at IS NULL
+                          OR o.expires_at > coalesce(NEW.sent_at, NEW.created_at)))))
 BEGIN
     SELECT RAISE(ABORT, 'customer notice refused: a non-disclosure order is in force');
 END;

@@ -38,8 +38,17 @@ static int event_hash(struct buf *scratch, const unsigned char *prev, const stru
 	put_str(scratch, e->note);
 	if (scratch->oom)
 		return -1;
+	/* Fetching the algorithm and allocating a context on every event costs more than hashing
+	 * it: keep one of each for the life of the process (docket is single-threaded). */
+	static EVP_MD *sha256;
+	static EVP_MD_CTX *ctx;
+	if (!sha256 && !(sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)))
+		return -1;
+	if (!ctx && !(ctx = EVP_MD_CTX_new()))
+		return -1;
 	unsigned int len = 0;
-	if (EVP_Digest(scratch->data, scratch->len, out, &len, EVP_sha256(), NULL) != 1 || len != AUDIT_HASH_LEN)
+	if (EVP_DigestInit_ex(ctx, sha256, NULL) != 1 || EVP_DigestUpdate(ctx, scratch->data, scratch->len) != 1 ||
+	    EVP_DigestFinal_ex(ctx, out, &len) != 1 || len != AUDIT_HASH_LEN)
 		return -1;
 	return 0;
 }

@@ -57,7 +57,10 @@ enum dk_status db_integrity(struct db *db, struct dk_error *err);
 /* A policy value (days, hours), or def when the key is missing. */
 int64_t db_policy(struct db *db, const char *key, int64_t def);
 
-/* Bulk loading (docket demo on a new file): trades durability for speed until turned off. */
-void db_bulk_mode(struct db *db, bool on);
+/* Bulk loading (docket demo): trades durability for speed until turned off. With fresh set (a
+ * database with no demands yet, no other connection) the load also leaves WAL for a rollback
+ * journal, so that the new pages are written once instead of to the WAL and again at the
+ * checkpoint; a crash still rolls back to the last commit. */
+void db_bulk_mode(struct db *db, bool on, bool fresh);
 
 #endif

@@ -238,7 +238,9 @@ struct story {
 	char status[24];
 	int64_t version;
 	bool stopped;       /* the next step would be after as_of */
+	bool dirty;         /* the row's version is behind: an event bumped it after the last write */
 	const struct acting *who;
+	struct deadline_facts df;
 };
 
 static enum dk_status event(struct demo *d, struct story *s, const char *action, const char *note,
@@ -265,9 +267,12 @@ static bool advance(struct demo *d, struct story *s, int64_t min_s, int64_t max_
 static enum dk_status move(struct demo *d, struct story *s, const char *to, const char *outcome, const char *note,
 			   struct dk_error *err)
 {
+	/* The move sets the new state's deadline, as the workflow would. */
+	s->df.entered_at = s->t;
+	int64_t due = workflow_deadline(d->db, to, &s->df);
 	sqlite3_stmt *st = db_stmt(d->db,
-				   "UPDATE demand SET status = ?2, outcome = ?3, closed_at = ?4, version = version + 1,"
-				   " updated_at = ?5 WHERE id = ?1",
+				   "UPDATE demand SET status = ?2, outcome = ?3, closed_at = ?4, version = ?6,"
+				   " updated_at = ?5, due_at = ?7 WHERE id = ?1",
 				   err);
 	if (!st)
 		return DK_STORAGE;
@@ -278,9 +283,13 @@ static enum dk_status move(struct demo *d, struct story *s, const char *to, cons
 	if (strcmp(to, "closed") == 0)
 		sqlite3_bind_int64(st, 4, s->t);
 	sqlite3_bind_int64(st, 5, s->t);
+	sqlite3_bind_int64(st, 6, s->version + 1);
+	if (due)
+		sqlite3_bind_int64(st, 7, due);
 	enum dk_status r = db_exec_stmt(d->db, st, "moving a demo demand", err);
 	if (r)
 		return r;
+	s->dirty = false;
 	buf_reset(&d->ch);
 	audit_change(&d->ch, "status", s->status, to);
 	if (outcome)
@@ -309,6 +318,7 @@ static enum dk_status verify_requester(struct demo *d, struct story *s, bool eme
 	buf_reset(&d->ch);
 	audit_change(&d->ch, "verified", NULL, method);
 	s->version++;
+	s->dirty = true;
 	return event(d, s, "verified", "", err);
 }
 
@@ -334,6 +344,7 @@ static enum dk_status customer_notice(struct demo *d, struct story *s, const cha
 	audit_change(&d->ch, "via", NULL, "email");
 	audit_change(&d->ch, "sent", NULL, when);
 	s->version++;
+	s->dirty = true;
 	return event(d, s, "notice_sent", "", err);
 }
 
@@ -366,6 +377,7 @@ static enum dk_status record_order(struct demo *d, struct story *s, int64_t expi
 	audit_change(&d->ch, "expires", NULL, expires ? when : NULL);
 	audit_change(&d->ch, "indefinite", NULL, expires ? "no" : "yes");
 	s->version++;
+	s->dirty = true;
 	return event(d, s, "order", "", err);
 }
 
@@ -434,7 +446,7 @@ static enum dk_status one_demand(struct demo *d, int64_t n, int64_t total, uint6
 	enum dk_status s = db_exec_stmt(d->db, st, "writing a demo demand", err);
 	if (s)
 		return s;
-	struct story y = {.id = sqlite3_last_insert_rowid(d->db->h), .t = received, .version = 1, .who = d->by};
+	struct story y = {.id = sqlite3_last_insert_rowid(d->db->h), .t = received, .version = 1, .who = d->by, .df = df};
 	snprintf(y.status, sizeof y.status, "received");
 
 	int nid = 1 + (int)rnd(r, 3);
@@ -473,8 +485,6 @@ static enum dk_status one_demand(struct demo *d, int64_t n, int64_t total, uint6
 	const char *review_note = cross || process ? "flag reviewed: scope and jurisdiction confirmed" : "";
 	const struct acting *att = &d->attorney[rnd(r, N_ATTORNEYS)];
 	int64_t hour = 3600, day = WHEN_DAY;
-	int64_t order_end = 0;
-	bool open_ended = false;
 
 	if (preservation) {
 		if (advance(d, &y, hour, 2 * day) && !(s = move(d, &y, "preserving", NULL, "", err))) {
@@ -547,8 +557,8 @@ static enum dk_status one_demand(struct demo *d, int64_t n, int64_t total, uint6
 		int64_t expires = indefinite ? 0 : y.t + (90 + rnd(r, 276)) * day;
 		if ((s = record_order(d, &y, expires, err)) || (s = verify_requester(d, &y, false, err)))
 			break;
-		order_end = expires;
-		open_ended = indefinite;
+		y.df.order_end = expires;
+		y.df.order_open_ended = indefinite;
 		if (!advance(d, &y, step_min, step_max) || (s = move(d, &y, "disclosing", NULL, review_note, err)))
 			break;
 		if (!advance(d, &y, step_min, step_max) || (s = move(d, &y, "notice_owed", NULL, "", err)))
@@ -573,19 +583,15 @@ static enum dk_status one_demand(struct demo *d, int64_t n, int64_t total, uint6
 finish:
 	if (s)
 		return s;
-	/* The deadline of the state the story stopped in, as the workflow would have set it. */
-	df.entered_at = y.t;
-	df.order_end = order_end;
-	df.order_open_ended = open_ended;
-	int64_t final_due = workflow_deadline(d->db, y.status, &df);
-	st = db_stmt(d->db, "UPDATE demand SET due_at = ?2, version = ?3 WHERE id = ?1", err);
+	if (!y.dirty)
+		return DK_OK;
+	st = db_stmt(d->db, "UPDATE demand SET version = ?2, updated_at = ?3 WHERE id = ?1", err);
 	if (!st)
 		return DK_STORAGE;
 	sqlite3_bind_int64(st, 1, y.id);
-	if (final_due)
-		sqlite3_bind_int64(st, 2, final_due);
-	sqlite3_bind_int64(st, 3, y.version);
-	return db_exec_stmt(d->db, st, "writing a demo deadline", err);
+	sqlite3_bind_int64(st, 2, y.version);
+	sqlite3_bind_int64(st, 3, y.t);
+	return db_exec_stmt(d->db, st, "writing a demo version", err);
 }
 
 /* Indexes on the demand tables are rebuilt after a bulk load into an empty database: building
@@ -653,23 +659,23 @@ enum dk_status demo_generate(struct db *db, const struct acting *by, const struc
 	struct saved_index ix[16];
 	int nix = 0;
 	int64_t done = 0, existing = 0;
-	db_bulk_mode(db, true);
-	if ((s = db_begin(db, err)))
-		goto out;
 	sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT count(*) FROM demand WHERE source = 'demo'),"
 				       " (SELECT count(*) FROM demand)", err);
 	if (!st) {
-		s = DK_STORAGE;
-		db_rollback(db);
-		goto out;
+		free(d);
+		return DK_STORAGE;
 	}
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		done = sqlite3_column_int64(st, 0);
 		existing = sqlite3_column_int64(st, 1);
 	}
 	sqlite3_reset(st);
+	bool fresh = existing == 0 && o->count > DEMO_BATCH;
+	db_bulk_mode(db, true, fresh);
+	if ((s = db_begin(db, err)))
+		goto out;
 	if ((s = ensure_staff(d, err)) || (s = ensure_customers(d, err)) || (s = ensure_requesters(d, err)) ||
-	    (existing == 0 && o->count > DEMO_BATCH && (s = drop_indexes(db, ix, &nix, 16, err)))) {
+	    (fresh && (s = drop_indexes(db, ix, &nix, 16, err)))) {
 		db_rollback(db);
 		goto out;
 	}
@@ -702,7 +708,7 @@ enum dk_status demo_generate(struct db *db, const struct acting *by, const struc
 	if (o->progress && o->count > DEMO_BATCH)
 		fputc('\n', stderr);
 out:
-	db_bulk_mode(db, false);
+	db_bulk_mode(db, false, fresh);
 	buf_free(&d->ch);
 	free(d);
 	return s;
