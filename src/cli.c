@@ -310,3 +310,77 @@ void table_free(struct table *t)
 	free(t->cells);
 	memset(t, 0, sizeof *t);
 }
+
+void listing_begin(struct listing *l, enum cli_format f, size_t ncols, const char *const *keys,
+		   const char *const *header, unsigned raw)
+{
+	memset(l, 0, sizeof *l);
+	l->format = f;
+	l->ncols = ncols;
+	l->keys = keys;
+	l->raw = raw;
+	buf_init(&l->out);
+	if (f == FORMAT_TABLE)
+		table_init(&l->table, ncols, header);
+	if (f == FORMAT_CSV) {
+		for (size_t i = 0; i < ncols; i++)
+			buf_printf(&l->out, "%s%s", i ? "," : "", keys[i]);
+		buf_puts(&l->out, "\r\n");
+	}
+}
+
+void listing_row(struct listing *l, const char *const *cells, const char *const *vals)
+{
+	struct buf *b = &l->out;
+	l->rows++;
+	if (l->format == FORMAT_TABLE) {
+		table_row(&l->table, cells);
+		return;
+	}
+	if (l->format == FORMAT_JSON) {
+		buf_puts(b, l->rows == 1 ? "[\n  {" : ",\n  {");
+		for (size_t i = 0; i < l->ncols; i++) {
+			buf_printf(b, "%s\"%s\": ", i ? ", " : "", l->keys[i]);
+			if (vals[i] && (l->raw & (1u << i)))
+				buf_puts(b, vals[i]);
+			else
+				buf_json_str_or_null(b, vals[i]);
+		}
+		buf_putc(b, '}');
+	} else {
+		for (size_t i = 0; i < l->ncols; i++) {
+			if (i)
+				buf_putc(b, ',');
+			buf_csv_cell(b, vals[i] ? vals[i] : "");
+		}
+		buf_puts(b, "\r\n");
+	}
+	/* Stream large listings rather than hold them. */
+	if (b->len > 1 << 16 && !b->oom) {
+		fwrite(b->data, 1, b->len, stdout);
+		buf_reset(b);
+	}
+}
+
+int listing_end(struct listing *l, const char *none)
+{
+	int rc = 0;
+	if (l->format == FORMAT_TABLE) {
+		if (l->rows)
+			table_print(&l->table, stdout);
+		else
+			puts(none);
+		table_free(&l->table);
+	} else {
+		if (l->format == FORMAT_JSON)
+			buf_puts(&l->out, l->rows ? "\n]\n" : "[]\n");
+		if (l->out.oom) {
+			fputs("docket: out of memory\n", stderr);
+			rc = DK_STORAGE;
+		} else {
+			fwrite(l->out.data, 1, l->out.len, stdout);
+		}
+	}
+	buf_free(&l->out);
+	return rc;
+}

@@ -69,6 +69,24 @@ void table_row(struct table *t, const char *const *cells);
 void table_print(struct table *t, FILE *out);
 void table_free(struct table *t);
 
+/* A listing in any format: an aligned table for people, or JSON (an array of objects) or CSV
+ * (a header row, then RFC 4180 rows) for programs. JSON and CSV rows are streamed. */
+struct listing {
+	enum cli_format format;
+	size_t ncols;
+	const char *const *keys; /* JSON keys and CSV header */
+	unsigned raw;            /* bit i: column i is a JSON number or boolean, written unquoted */
+	struct table table;
+	struct buf out;
+	int64_t rows;
+};
+void listing_begin(struct listing *l, enum cli_format f, size_t ncols, const char *const *keys,
+		   const char *const *header, unsigned raw);
+/* cells are what the table shows; vals what JSON and CSV carry (NULL is null, or an empty cell). */
+void listing_row(struct listing *l, const char *const *cells, const char *const *vals);
+/* Prints what is left (none when there were no rows, for the table); returns an exit status. */
+int listing_end(struct listing *l, const char *none);
+
 /* Writes s with control characters neutralised. */
 void cli_put_safe(FILE *out, const char *s);
 

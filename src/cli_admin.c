@@ -89,57 +89,9 @@ int cli_cmd_demo(struct cli *c, int argc, char **argv)
 
 static int print_customer(const struct customer *k, void *ctx)
 {
-	void **a = ctx;
-	enum cli_format f = *(enum cli_format *)a[0];
-	if (f == FORMAT_TABLE) {
-		const char *cells[] = {k->tenant, k->name, k->region, k->contact_name, k->contact_email, k->contact_phone};
-		table_row(a[1], cells);
-		return 0;
-	}
-	struct buf *b = a[2];
 	const char *vals[] = {k->tenant, k->name, k->region, k->contact_name, k->contact_email, k->contact_phone};
-	static const char *const keys[] = {"tenant", "name", "region", "contact", "email", "phone"};
-	if (f == FORMAT_JSON) {
-		buf_puts(b, b->len ? ",\n  {" : "[\n  {");
-		for (int i = 0; i < 6; i++) {
-			buf_printf(b, "%s\"%s\": ", i ? ", " : "", keys[i]);
-			buf_json_str(b, vals[i]);
-		}
-		buf_putc(b, '}');
-	} else {
-		for (int i = 0; i < 6; i++) {
-			if (i)
-				buf_putc(b, ',');
-			buf_csv_cell(b, vals[i]);
-		}
-		buf_puts(b, "\r\n");
-	}
+	listing_row(ctx, vals, vals);
 	return 0;
-}
-
-/* Prints what a table/json/csv listing gathered. */
-static int finish_listing(enum cli_format f, struct table *t, struct buf *b, const char *csv_header, const char *none)
-{
-	int rc = 0;
-	if (f == FORMAT_TABLE) {
-		if (t->nrows > 1)
-			table_print(t, stdout);
-		else
-			puts(none);
-		table_free(t);
-	} else if (b->oom) {
-		fputs("docket: out of memory\n", stderr);
-		rc = DK_STORAGE;
-	} else if (f == FORMAT_JSON) {
-		fputs(b->len ? b->data : "[", stdout);
-		fputs(b->len ? "\n]\n" : "]\n", stdout);
-	} else {
-		fputs(csv_header, stdout);
-		if (b->len)
-			fputs(b->data, stdout);
-	}
-	buf_free(b);
-	return rc;
 }
 
 int cli_cmd_customer(struct cli *c, int argc, char **argv)
@@ -191,46 +143,22 @@ int cli_cmd_customer(struct cli *c, int argc, char **argv)
 	}
 	if ((rc = cli_open(c, DB_EXISTING)))
 		return rc;
-	struct table t;
-	struct buf b;
-	buf_init(&b);
+	static const char *const keys[] = {"tenant", "name", "region", "contact", "email", "phone"};
 	static const char *const hdr[] = {"TENANT", "NAME", "REGION", "CONTACT", "EMAIL", "PHONE"};
-	if (format == FORMAT_TABLE)
-		table_init(&t, 6, hdr);
-	void *ctx[] = {&format, &t, &b};
-	if (customer_list(c->db, search, print_customer, ctx, &err)) {
-		if (format == FORMAT_TABLE)
-			table_free(&t);
-		buf_free(&b);
+	struct listing l;
+	listing_begin(&l, format, 6, keys, hdr, 0);
+	if (customer_list(c->db, search, print_customer, &l, &err)) {
+		listing_end(&l, "");
 		return cli_fail(&err);
 	}
-	return finish_listing(format, &t, &b, "tenant,name,region,contact,email,phone\r\n", "no customers");
+	return listing_end(&l, "no customers");
 }
 
 static int print_staff(const struct staff *m, void *ctx)
 {
-	void **a = ctx;
-	enum cli_format f = *(enum cli_format *)a[0];
-	const char *vals[] = {m->login, m->name, m->role, m->active ? "yes" : "no"};
-	if (f == FORMAT_TABLE) {
-		table_row(a[1], vals);
-		return 0;
-	}
-	struct buf *b = a[2];
-	if (f == FORMAT_JSON) {
-		buf_puts(b, b->len ? ",\n  {\"login\": " : "[\n  {\"login\": ");
-		buf_json_str(b, m->login);
-		buf_puts(b, ", \"name\": ");
-		buf_json_str(b, m->name);
-		buf_printf(b, ", \"role\": \"%s\", \"active\": %s}", m->role, m->active ? "true" : "false");
-	} else {
-		for (int i = 0; i < 4; i++) {
-			if (i)
-				buf_putc(b, ',');
-			buf_csv_cell(b, vals[i]);
-		}
-		buf_puts(b, "\r\n");
-	}
+	const char *vals[] = {m->login, m->name, m->role, m->active ? "true" : "false"};
+	const char *cells[] = {m->login, m->name, m->role, m->active ? "yes" : "no"};
+	listing_row(ctx, cells, vals);
 	return 0;
 }
 
@@ -274,54 +202,24 @@ int cli_cmd_staff(struct cli *c, int argc, char **argv)
 		return cli_usage("staff", "give add LOGIN or list");
 	if ((rc = cli_open(c, DB_EXISTING)))
 		return rc;
-	struct table t;
-	struct buf b;
-	buf_init(&b);
+	static const char *const keys[] = {"login", "name", "role", "active"};
 	static const char *const hdr[] = {"LOGIN", "NAME", "ROLE", "ACTIVE"};
-	if (format == FORMAT_TABLE)
-		table_init(&t, 4, hdr);
-	void *ctx[] = {&format, &t, &b};
-	if (staff_list(c->db, print_staff, ctx, &err)) {
-		if (format == FORMAT_TABLE)
-			table_free(&t);
-		buf_free(&b);
+	struct listing l;
+	listing_begin(&l, format, 4, keys, hdr, 1u << 3);
+	if (staff_list(c->db, print_staff, &l, &err)) {
+		listing_end(&l, "");
 		return cli_fail(&err);
 	}
-	return finish_listing(format, &t, &b, "login,name,role,active\r\n", "no staff");
+	return listing_end(&l, "no staff");
 }
 
 static int print_requester(const struct requester *r, void *ctx)
 {
-	void **a = ctx;
-	enum cli_format f = *(enum cli_format *)a[0];
 	char id[24], jur[16];
 	snprintf(id, sizeof id, "%lld", (long long)r->id);
 	snprintf(jur, sizeof jur, "%s%s%s", r->country, *r->subdivision ? "-" : "", r->subdivision);
 	const char *vals[] = {id, r->name, r->kind, r->agency, jur, r->email, r->phone};
-	static const char *const keys[] = {"id", "name", "kind", "agency", "jurisdiction", "email", "phone"};
-	if (f == FORMAT_TABLE) {
-		table_row(a[1], vals);
-		return 0;
-	}
-	struct buf *b = a[2];
-	if (f == FORMAT_JSON) {
-		buf_puts(b, b->len ? ",\n  {" : "[\n  {");
-		for (int i = 0; i < 7; i++) {
-			buf_printf(b, "%s\"%s\": ", i ? ", " : "", keys[i]);
-			if (i == 0)
-				buf_puts(b, id);
-			else
-				buf_json_str(b, vals[i]);
-		}
-		buf_putc(b, '}');
-	} else {
-		for (int i = 0; i < 7; i++) {
-			if (i)
-				buf_putc(b, ',');
-			buf_csv_cell(b, vals[i]);
-		}
-		buf_puts(b, "\r\n");
-	}
+	listing_row(ctx, vals, vals);
 	return 0;
 }
 
@@ -342,21 +240,16 @@ int cli_cmd_requester(struct cli *c, int argc, char **argv)
 	int rc = cli_open(c, DB_EXISTING);
 	if (rc)
 		return rc;
-	struct table t;
-	struct buf b;
-	buf_init(&b);
+	static const char *const keys[] = {"id", "name", "kind", "agency", "jurisdiction", "email", "phone"};
 	static const char *const hdr[] = {"ID", "NAME", "KIND", "AGENCY", "JURISDICTION", "EMAIL", "PHONE"};
-	if (format == FORMAT_TABLE)
-		table_init(&t, 7, hdr);
-	void *ctx[] = {&format, &t, &b};
+	struct listing l;
+	listing_begin(&l, format, 7, keys, hdr, 1u << 0);
 	struct dk_error err = {0};
-	if (requester_list(c->db, print_requester, ctx, &err)) {
-		if (format == FORMAT_TABLE)
-			table_free(&t);
-		buf_free(&b);
+	if (requester_list(c->db, print_requester, &l, &err)) {
+		listing_end(&l, "");
 		return cli_fail(&err);
 	}
-	return finish_listing(format, &t, &b, "id,name,kind,agency,jurisdiction,email,phone\r\n", "no requesters");
+	return listing_end(&l, "no requesters");
 }
 
 int cli_cmd_verify(struct cli *c, int argc, char **argv)

@@ -155,21 +155,22 @@ out:
 
 /* Listing output, shared by list and due. */
 struct list_out {
-	enum cli_format format;
-	struct table table;
-	struct buf json;
+	struct listing l;
 	int64_t now;
-	int64_t rows;
 	int64_t late;
 };
 
-static const char *const list_header[] = {"ID", "REFERENCE", "RECEIVED", "REQUESTER", "INSTRUMENT", "CUSTOMER",
-					  "STATUS", "DUE", "ASSIGNEE", "FLAGS"};
+static const char *const list_header[] = {"ID",       "REFERENCE", "RECEIVED", "REQUESTER", "INSTRUMENT", "CUSTOMER",
+					  "STATUS",   "DUE",       "ASSIGNEE", "FLAGS",     NULL,         NULL,
+					  NULL,       NULL,        NULL,       NULL};
 static const char *const list_keys[] = {"id",       "reference", "received",     "requester",    "requester_kind",
 					"instrument", "customer", "status",     "outcome",      "due",
 					"assignee", "emergency", "cross_region", "process_flag", "under_order",
 					"version"};
 #define LIST_KEYS (sizeof list_keys / sizeof list_keys[0])
+#define LIST_COLUMNS 10
+/* id, the four flags and version are JSON numbers and booleans. */
+#define LIST_RAW (1u << 0 | 1u << 11 | 1u << 12 | 1u << 13 | 1u << 14 | 1u << 15)
 
 static void flags_of(const struct demand_row *r, char *out)
 {
@@ -188,29 +189,24 @@ static void flags_of(const struct demand_row *r, char *out)
 static int list_row(const struct demand_row *r, void *ctx)
 {
 	struct list_out *o = ctx;
-	o->rows++;
 	if (r->due_at && r->due_at < o->now)
 		o->late++;
-	char id[24], received[32], due[32] = "", version[24];
+	char id[24], version[24], received[32], due[32] = "", day[16], rel[32] = "", requester[300], status[64],
+		flags[8];
 	snprintf(id, sizeof id, "%lld", (long long)r->id);
 	snprintf(version, sizeof version, "%lld", (long long)r->version);
-	if (o->format == FORMAT_TABLE) {
-		char requester[300], status[64], flags[8];
-		when_format_date(r->received_at, received, sizeof received);
-		if (r->due_at)
-			when_relative(r->due_at, o->now, due, sizeof due);
-		snprintf(requester, sizeof requester, "%s (%s)", r->requester, r->requester_kind);
-		snprintf(status, sizeof status, "%s%s%s%s", r->status, r->outcome ? "(" : "", r->outcome ? r->outcome : "",
-			 r->outcome ? ")" : "");
-		flags_of(r, flags);
-		const char *cells[] = {id, r->reference, received, requester, r->instrument, r->customer, status,
-				       due, r->assignee ? r->assignee : "", flags};
-		table_row(&o->table, cells);
-		return 0;
-	}
 	when_format(r->received_at, received, sizeof received);
-	if (r->due_at)
+	when_format_date(r->received_at, day, sizeof day);
+	if (r->due_at) {
 		when_format(r->due_at, due, sizeof due);
+		when_relative(r->due_at, o->now, rel, sizeof rel);
+	}
+	snprintf(requester, sizeof requester, "%s (%s)", r->requester, r->requester_kind);
+	snprintf(status, sizeof status, "%s%s%s%s", r->status, r->outcome ? "(" : "", r->outcome ? r->outcome : "",
+		 r->outcome ? ")" : "");
+	flags_of(r, flags);
+	const char *cells[] = {id, r->reference, day, requester, r->instrument, r->customer, status,
+			       rel, r->assignee ? r->assignee : "", flags};
 	const char *vals[] = {id,
 			      r->reference,
 			      received,
@@ -227,65 +223,24 @@ static int list_row(const struct demand_row *r, void *ctx)
 			      r->process_flag ? "true" : "false",
 			      r->under_order ? "true" : "false",
 			      version};
-	struct buf *b = &o->json;
-	if (o->format == FORMAT_JSON) {
-		buf_puts(b, o->rows == 1 ? "[\n  {" : ",\n  {");
-		for (size_t i = 0; i < LIST_KEYS; i++) {
-			buf_printf(b, "%s\"%s\": ", i ? ", " : "", list_keys[i]);
-			bool raw = i == 0 || i >= 11;
-			if (raw)
-				buf_puts(b, vals[i]);
-			else
-				buf_json_str_or_null(b, vals[i]);
-		}
-		buf_putc(b, '}');
-	} else {
-		for (size_t i = 0; i < LIST_KEYS; i++) {
-			if (i)
-				buf_putc(b, ',');
-			buf_csv_cell(b, vals[i] ? vals[i] : "");
-		}
-		buf_puts(b, "\r\n");
-	}
-	/* Stream large listings rather than holding them. */
-	if (b->len > 1 << 16) {
-		fwrite(b->data, 1, b->len, stdout);
-		buf_reset(b);
-	}
+	listing_row(&o->l, cells, vals);
 	return 0;
 }
 
 static int run_listing(struct cli *c, const struct demand_filter *f, enum cli_format format, int64_t *late)
 {
-	struct list_out o = {.format = format, .now = when_now()};
-	buf_init(&o.json);
-	if (format == FORMAT_TABLE)
-		table_init(&o.table, sizeof list_header / sizeof list_header[0], list_header);
-	if (format == FORMAT_CSV) {
-		for (size_t i = 0; i < LIST_KEYS; i++)
-			buf_printf(&o.json, "%s%s", i ? "," : "", list_keys[i]);
-		buf_puts(&o.json, "\r\n");
-	}
+	struct list_out o = {.now = when_now()};
+	/* The table has fewer columns than the data: listing_begin takes the table's count only
+	 * for the table format. */
+	listing_begin(&o.l, format, format == FORMAT_TABLE ? LIST_COLUMNS : LIST_KEYS, list_keys, list_header, LIST_RAW);
 	struct dk_error err = {0};
 	int rc = 0;
 	if (demand_list(c->db, f, list_row, &o, &err)) {
+		listing_end(&o.l, "");
 		rc = cli_fail(&err);
-	} else if (format == FORMAT_TABLE) {
-		if (o.rows)
-			table_print(&o.table, stdout);
-		else
-			fputs("no demands\n", stdout);
 	} else {
-		if (format == FORMAT_JSON)
-			buf_puts(&o.json, o.rows ? "\n]\n" : "[]\n");
-		if (o.json.oom)
-			rc = DK_STORAGE, fputs("docket: out of memory\n", stderr);
-		else if (o.json.len)
-			fwrite(o.json.data, 1, o.json.len, stdout);
+		rc = listing_end(&o.l, "no demands");
 	}
-	if (format == FORMAT_TABLE)
-		table_free(&o.table);
-	buf_free(&o.json);
 	if (late)
 		*late = o.late;
 	return rc;
