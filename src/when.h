@@ -22,7 +22,7 @@ void when_format(int64_t t, char *out, size_t n);
 /* Writes "YYYY-MM-DD" into out (at least 11 bytes). */
 void when_format_date(int64_t t, char *out, size_t n);
 
-/* A deadline relative to now, as the queue shows it: "in 2d", "in 5h", "3d late", "today". */
+/* A deadline relative to now, as the queue shows it: "in 2d", "in 5h", "in 40m", "3d late". */
 void when_relative(int64_t t, int64_t now, char *out, size_t n);
 
 #endif

@@ -448,7 +448,7 @@ enum dk_status workflow_move(struct db *db, const struct acting *by, const struc
 	if ((s = text_check("note", req->note, TEXT_LONG_MAX, true, false, err)))
 		return s;
 	if (by->role == STAFF_NONE)
-		return dk_fail(err, DK_REFUSED, "%s may not change demands", by->actor);
+		return dk_fail(err, DK_REFUSED, "demand %lld: %s may not change demands", (long long)req->id, by->actor);
 	if ((s = db_begin(db, err)))
 		return s;
 	if ((s = do_move(db, by, req, err))) {
@@ -501,7 +501,8 @@ enum dk_status workflow_allowed(struct db *db, int64_t id, int (*fn)(const struc
 	do {                                                                                                           \
 		enum dk_status s_;                                                                                     \
 		if ((by)->role == STAFF_NONE)                                                                          \
-			return dk_fail(err, DK_REFUSED, "%s may not change demands", (by)->actor);                    \
+			return dk_fail(err, DK_REFUSED, "demand %lld: %s may not change demands", (long long)(id),     \
+				       (by)->actor);                                                                   \
 		if ((s_ = db_begin(db, err)))                                                                          \
 			return s_;                                                                                     \
 		if ((s_ = load_facts(db, id, &(f), err)) || (s_ = check_version(&(f), expect, err)) ||                \
@@ -784,10 +785,29 @@ static enum dk_status do_notice(struct db *db, const struct acting *by, const st
 	if (f->in_force)
 		return dk_fail(err, DK_REFUSED, "demand %lld: a non-disclosure order is in force: the customer may not be told",
 			       id);
+	char when[32];
+	when_format(at, when, sizeof when);
+	if (at < f->received_at)
+		return dk_fail(err, DK_INVALID, "demand %lld: at: %s is before the demand was received", id, when);
+	/* A notice dated back into an order's term is as forbidden as one sent now. */
+	sqlite3_stmt *st = db_stmt(db,
+				   "SELECT EXISTS (SELECT 1 FROM nd_order AS o WHERE o.demand_id = ?1"
+				   " AND (o.lifted_at IS NULL OR o.lifted_at > ?2)"
+				   " AND (o.indefinite = 1 OR o.expires_at IS NULL OR o.expires_at > ?2))",
+				   err);
+	if (!st)
+		return DK_STORAGE;
+	sqlite3_bind_int64(st, 1, f->id);
+	sqlite3_bind_int64(st, 2, at);
+	int gagged = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (gagged)
+		return dk_fail(err, DK_REFUSED, "demand %lld: a non-disclosure order was in force at %s: the customer may not have been told then",
+			       id, when);
 	const char *kind = f->n_orders > 0 ? "delayed" : "advance";
 	if ((s = touch(db, f, err)))
 		return s;
-	sqlite3_stmt *st = db_stmt(db,
+	st = db_stmt(db,
 				   "INSERT INTO notice (demand_id, kind, via, recipient, status, created_at, sent_at)"
 				   " SELECT ?1, ?2, ?3, c.contact_email, 'sent', ?4, ?5 FROM demand AS d"
 				   " JOIN customer AS c ON c.id = d.customer_id WHERE d.id = ?1",
@@ -801,8 +821,6 @@ static enum dk_status do_notice(struct db *db, const struct acting *by, const st
 	sqlite3_bind_int64(st, 5, at);
 	if ((s = db_exec_stmt(db, st, "recording the notice", err)))
 		return s;
-	char when[32];
-	when_format(at, when, sizeof when);
 	struct buf ch;
 	buf_init(&ch);
 	audit_change(&ch, "customer_notice", NULL, kind);
