@@ -164,8 +164,7 @@ static void event_from_row(sqlite3_stmt *st, struct event *e)
 enum dk_status audit_list(struct db *db, int64_t demand_id, int (*fn)(const struct event *, void *), void *ctx,
 			  struct dk_error *err)
 {
-	sqlite3_stmt *st =
-		db_stmt(db, "SELECT " EVENT_COLUMNS " FROM event WHERE demand_id = ?1 ORDER BY id", err);
+	sqlite3_stmt *st = db_stmt(db, "SELECT " EVENT_COLUMNS " FROM event WHERE demand_id = ?1 ORDER BY id", err);
 	if (!st)
 		return DK_STORAGE;
 	sqlite3_bind_int64(st, 1, demand_id);
@@ -187,8 +186,8 @@ enum dk_status audit_verify(struct db *db, struct audit_report *rep, struct dk_e
 	memset(rep, 0, sizeof *rep);
 	rep->anchor = anchor;
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db->h, "SELECT " EVENT_COLUMNS ", hash FROM event ORDER BY id", -1, &st,
-			       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db->h, "SELECT " EVENT_COLUMNS ", hash FROM event ORDER BY id", -1, &st, NULL) !=
+	    SQLITE_OK)
 		return db_error(db, "reading the audit chain", err);
 	unsigned char prev[AUDIT_HASH_LEN] = {0};
 	struct buf scratch;
@@ -201,7 +200,8 @@ enum dk_status audit_verify(struct db *db, struct audit_report *rep, struct dk_e
 		event_from_row(st, &e);
 		if (!e.login || !e.actor || !e.action || !e.changes || !e.note) {
 			rep->bad_id = e.id;
-			s = dk_fail(err, DK_REFUSED, "audit chain broken at event %lld: a field is missing", (long long)e.id);
+			s = dk_fail(err, DK_REFUSED, "audit chain broken at event %lld: a field is missing",
+				    (long long)e.id);
 			break;
 		}
 		const void *h = sqlite3_column_blob(st, 8);
@@ -225,7 +225,8 @@ enum dk_status audit_verify(struct db *db, struct audit_report *rep, struct dk_e
 		if (memcmp(calc, h, AUDIT_HASH_LEN) != 0) {
 			rep->bad_id = e.id;
 			s = dk_fail(err, DK_REFUSED,
-				    "audit chain broken at event %lld: its content does not match its hash (edited outside docket)",
+				    "audit chain broken at event %lld: its content does not match its hash (edited "
+				    "outside docket)",
 				    (long long)e.id);
 			break;
 		}
@@ -240,7 +241,8 @@ enum dk_status audit_verify(struct db *db, struct audit_report *rep, struct dk_e
 	memcpy(rep->head, prev, AUDIT_HASH_LEN);
 	if (!s && anchor && !rep->anchor_id)
 		s = dk_fail(err, DK_REFUSED,
-			    "audit chain does not contain the anchored head: events were removed or rewritten since it was taken");
+			    "audit chain does not contain the anchored head: events were removed or rewritten since it "
+			    "was taken");
 	buf_free(&scratch);
 	sqlite3_finalize(st);
 	return s;
@@ -262,7 +264,10 @@ bool audit_unhex(const char *s, unsigned char out[AUDIT_HASH_LEN])
 		return false;
 	for (int i = 0; i < 2 * AUDIT_HASH_LEN; i++) {
 		char ch = s[i];
-		int v = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+		int v = ch >= '0' && ch <= '9'   ? ch - '0'
+			: ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+			: ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+						 : -1;
 		if (v < 0)
 			return false;
 		if (i % 2 == 0)

@@ -40,11 +40,11 @@ enum dk_status audit_list(struct db *db, int64_t demand_id, int (*fn)(const stru
 			  struct dk_error *err);
 
 struct audit_report {
-	const unsigned char *anchor;         /* in: a head hash kept outside the database, or NULL */
-	int64_t anchor_id;                   /* out: the event whose hash is anchor, 0 when not found */
-	int64_t events;                      /* events checked */
-	int64_t bad_id;                      /* the first event whose hash does not match, or 0 */
-	unsigned char head[AUDIT_HASH_LEN];  /* the last event's hash (zeros when none) */
+	const unsigned char *anchor;        /* in: a head hash kept outside the database, or NULL */
+	int64_t anchor_id;                  /* out: the event whose hash is anchor, 0 when not found */
+	int64_t events;                     /* events checked */
+	int64_t bad_id;                     /* the first event whose hash does not match, or 0 */
+	unsigned char head[AUDIT_HASH_LEN]; /* the last event's hash (zeros when none) */
 };
 
 /* Recomputes the chain. DK_REFUSED naming the first bad event when it does not hold, or when an

@@ -9,9 +9,10 @@
 
 #include "text.h"
 
-#define COMMON_HELP "  --db PATH       the database (default: $DOCKET_DB, else $XDG_DATA_HOME/docket/docket.db)\n" \
-		    "  --actor LOGIN   act for another staff member (admins only)\n"                       \
-		    "  -h, --help      show this help\n"
+#define COMMON_HELP                                                                                                    \
+	"  --db PATH       the database (default: $DOCKET_DB, else $XDG_DATA_HOME/docket/docket.db)\n"                 \
+	"  --actor LOGIN   act for another staff member (admins only)\n"                                               \
+	"  -h, --help      show this help\n"
 
 const struct cli_command cli_commands[] = {
 	{"init", cli_cmd_init, "init", "create the database and make the current login its admin", ""},
@@ -81,7 +82,8 @@ const struct cli_command cli_commands[] = {
 	{"assign", cli_cmd_assign, "assign ID LOGIN", "assign a demand to a staff member (\"\" unassigns)", ""},
 	{"note", cli_cmd_note, "note ID TEXT", "add a note to a demand's timeline", ""},
 	{"order", cli_cmd_order,
-	 "order ID --ref R [--statute S] [--issued DATE] (--expires DATE | --indefinite | --lifted DATE) [--challenged]",
+	 "order ID --ref R [--statute S] [--issued DATE] (--expires DATE | --indefinite | --lifted DATE) "
+	 "[--challenged]",
 	 "record or update a non-disclosure order on a demand",
 	 "  --ref R          the order's reference; an existing order with it is updated\n"
 	 "  --statute S      the law it was issued under, e.g. \"18 U.S.C. 2705(b)\"\n"
@@ -90,9 +92,11 @@ const struct cli_command cli_commands[] = {
 	 "  --indefinite     it has no end date\n"
 	 "  --lifted DATE    it was lifted on DATE\n"
 	 "  --challenged     it is being challenged\n"},
-	{"authenticate", cli_cmd_authenticate, "authenticate ID --method callback|email-domain|portal|supervisor [--note TEXT]",
+	{"authenticate", cli_cmd_authenticate,
+	 "authenticate ID --method callback|email-domain|portal|supervisor [--note TEXT]",
 	 "record how the requester's identity was verified", ""},
-	{"extend", cli_cmd_extend, "extend ID --due DATE --reason TEXT", "extend the current deadline, with the reason", ""},
+	{"extend", cli_cmd_extend, "extend ID --due DATE --reason TEXT", "extend the current deadline, with the reason",
+	 ""},
 	{"notice", cli_cmd_notice, "notice ID --via letter|phone|email [--at TIME]",
 	 "record a customer notice delivered outside docket", ""},
 	{"due", cli_cmd_due, "due [--within DAYS] [--format table|json|csv]",
@@ -101,7 +105,8 @@ const struct cli_command cli_commands[] = {
 	{"verify", cli_cmd_verify, "verify [--head HASH]",
 	 "check the audit chain and the database's integrity; prints the chain's head",
 	 "  --head HASH   also check that the chain still contains HASH (kept outside the database)\n"},
-	{"backup", cli_cmd_backup, "backup PATH", "copy the database to PATH (0600), consistent while others write", ""},
+	{"backup", cli_cmd_backup, "backup PATH", "copy the database to PATH (0600), consistent while others write",
+	 ""},
 	{NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -173,9 +178,7 @@ int cli_getopt(struct cli *c, int argc, char **argv, const char *shortopts, cons
 		case 1002: c->actor_opt = optarg; continue;
 		case 'h': cli_want_help = true; return -1;
 		case ':': cli_usage(argv[0], "%s needs a value", argv[optind - 1]); return '?';
-		case '?':
-			cli_usage(argv[0], "unknown option %s", argv[optind - 1]);
-			return '?';
+		case '?': cli_usage(argv[0], "unknown option %s", argv[optind - 1]); return '?';
 		default: return ch;
 		}
 	}

@@ -98,10 +98,14 @@ int cli_cmd_customer(struct cli *c, int argc, char **argv)
 {
 	enum { O_TENANT = 1, O_NAME, O_REGION, O_CONTACT, O_EMAIL, O_PHONE, O_SEARCH, O_FORMAT };
 	static const struct option opts[] = {
-		{"tenant", required_argument, NULL, O_TENANT},   {"name", required_argument, NULL, O_NAME},
-		{"region", required_argument, NULL, O_REGION},   {"contact", required_argument, NULL, O_CONTACT},
-		{"email", required_argument, NULL, O_EMAIL},     {"phone", required_argument, NULL, O_PHONE},
-		{"search", required_argument, NULL, O_SEARCH},   {"format", required_argument, NULL, O_FORMAT},
+		{"tenant", required_argument, NULL, O_TENANT},
+		{"name", required_argument, NULL, O_NAME},
+		{"region", required_argument, NULL, O_REGION},
+		{"contact", required_argument, NULL, O_CONTACT},
+		{"email", required_argument, NULL, O_EMAIL},
+		{"phone", required_argument, NULL, O_PHONE},
+		{"search", required_argument, NULL, O_SEARCH},
+		{"format", required_argument, NULL, O_FORMAT},
 		{0, 0, 0, 0},
 	};
 	struct customer k = {0};

@@ -49,9 +49,27 @@ static void strlist_free(struct strlist *l)
 
 int cli_cmd_add(struct cli *c, int argc, char **argv)
 {
-	enum { O_REF = 1, O_SOURCE, O_RECEIVED, O_CHANNEL, O_INSTRUMENT, O_CUSTOMER, O_REQUESTER, O_KIND, O_AGENCY,
-	       O_JURISDICTION, O_RCONTACT, O_REMAIL, O_RPHONE, O_IDENT, O_CATEGORY, O_DUE, O_EMERGENCY, O_ASSIGNEE,
-	       O_NOTE };
+	enum {
+		O_REF = 1,
+		O_SOURCE,
+		O_RECEIVED,
+		O_CHANNEL,
+		O_INSTRUMENT,
+		O_CUSTOMER,
+		O_REQUESTER,
+		O_KIND,
+		O_AGENCY,
+		O_JURISDICTION,
+		O_RCONTACT,
+		O_REMAIL,
+		O_RPHONE,
+		O_IDENT,
+		O_CATEGORY,
+		O_DUE,
+		O_EMERGENCY,
+		O_ASSIGNEE,
+		O_NOTE
+	};
 	static const struct option opts[] = {
 		{"ref", required_argument, NULL, O_REF},
 		{"source", required_argument, NULL, O_SOURCE},
@@ -160,14 +178,13 @@ struct list_out {
 	int64_t late;
 };
 
-static const char *const list_header[] = {"ID",       "REFERENCE", "RECEIVED", "REQUESTER", "INSTRUMENT", "CUSTOMER",
-					  "STATUS",   "DUE",       "ASSIGNEE", "FLAGS",     NULL,         NULL,
-					  NULL,       NULL,        NULL,       NULL};
-static const char *const list_keys[] = {"id",       "reference", "received",     "requester",    "requester_kind",
-					"instrument", "customer", "status",     "outcome",      "due",
-					"assignee", "emergency", "cross_region", "process_flag", "under_order",
-					"version"};
-#define LIST_KEYS (sizeof list_keys / sizeof list_keys[0])
+static const char *const list_header[] = {"ID",     "REFERENCE", "RECEIVED", "REQUESTER", "INSTRUMENT", "CUSTOMER",
+					  "STATUS", "DUE",       "ASSIGNEE", "FLAGS",     NULL,         NULL,
+					  NULL,     NULL,        NULL,       NULL};
+static const char *const list_keys[] = {
+	"id",      "reference", "received", "requester", "requester_kind", "instrument",   "customer",    "status",
+	"outcome", "due",       "assignee", "emergency", "cross_region",   "process_flag", "under_order", "version"};
+#define LIST_KEYS    (sizeof list_keys / sizeof list_keys[0])
 #define LIST_COLUMNS 10
 /* id, the four flags and version are JSON numbers and booleans. */
 #define LIST_RAW (1u << 0 | 1u << 11 | 1u << 12 | 1u << 13 | 1u << 14 | 1u << 15)
@@ -192,7 +209,7 @@ static int list_row(const struct demand_row *r, void *ctx)
 	if (r->due_at && r->due_at < o->now)
 		o->late++;
 	char id[24], version[24], received[32], due[32] = "", day[16], rel[32] = "", requester[300], status[64],
-		flags[8];
+						flags[8];
 	snprintf(id, sizeof id, "%lld", (long long)r->id);
 	snprintf(version, sizeof version, "%lld", (long long)r->version);
 	when_format(r->received_at, received, sizeof received);
@@ -205,8 +222,10 @@ static int list_row(const struct demand_row *r, void *ctx)
 	snprintf(status, sizeof status, "%s%s%s%s", r->status, r->outcome ? "(" : "", r->outcome ? r->outcome : "",
 		 r->outcome ? ")" : "");
 	flags_of(r, flags);
-	const char *cells[] = {id, r->reference, day, requester, r->instrument, r->customer, status,
-			       rel, r->assignee ? r->assignee : "", flags};
+	const char *cells[] = {id,        r->reference,  day,
+			       requester, r->instrument, r->customer,
+			       status,    rel,           r->assignee ? r->assignee : "",
+			       flags};
 	const char *vals[] = {id,
 			      r->reference,
 			      received,
@@ -232,7 +251,8 @@ static int run_listing(struct cli *c, const struct demand_filter *f, enum cli_fo
 	struct list_out o = {.now = when_now()};
 	/* The table has fewer columns than the data: listing_begin takes the table's count only
 	 * for the table format. */
-	listing_begin(&o.l, format, format == FORMAT_TABLE ? LIST_COLUMNS : LIST_KEYS, list_keys, list_header, LIST_RAW);
+	listing_begin(&o.l, format, format == FORMAT_TABLE ? LIST_COLUMNS : LIST_KEYS, list_keys, list_header,
+		      LIST_RAW);
 	struct dk_error err = {0};
 	int rc = 0;
 	if (demand_list(c->db, f, list_row, &o, &err)) {
@@ -250,10 +270,10 @@ int cli_cmd_list(struct cli *c, int argc, char **argv)
 {
 	enum { O_STATUS = 1, O_ASSIGNEE, O_OVERDUE, O_WITHIN, O_SEARCH, O_LIMIT, O_FORMAT };
 	static const struct option opts[] = {
-		{"status", required_argument, NULL, O_STATUS},   {"assignee", required_argument, NULL, O_ASSIGNEE},
-		{"overdue", no_argument, NULL, O_OVERDUE},       {"due-within", required_argument, NULL, O_WITHIN},
-		{"search", required_argument, NULL, O_SEARCH},   {"limit", required_argument, NULL, O_LIMIT},
-		{"format", required_argument, NULL, O_FORMAT},   {0, 0, 0, 0},
+		{"status", required_argument, NULL, O_STATUS}, {"assignee", required_argument, NULL, O_ASSIGNEE},
+		{"overdue", no_argument, NULL, O_OVERDUE},     {"due-within", required_argument, NULL, O_WITHIN},
+		{"search", required_argument, NULL, O_SEARCH}, {"limit", required_argument, NULL, O_LIMIT},
+		{"format", required_argument, NULL, O_FORMAT}, {0, 0, 0, 0},
 	};
 	struct demand_filter f = {0};
 	enum cli_format format = FORMAT_TABLE;
@@ -361,7 +381,8 @@ static int show_event(const struct event *e, void *ctx)
 	when_format(e->at, at, sizeof at);
 	if (s->format == FORMAT_JSON) {
 		struct buf *b = s->b;
-		buf_printf(b, "%s\n    {\"id\": %lld, \"at\": \"%s\", \"actor\": ", s->n++ ? "," : "", (long long)e->id, at);
+		buf_printf(b, "%s\n    {\"id\": %lld, \"at\": \"%s\", \"actor\": ", s->n++ ? "," : "", (long long)e->id,
+			   at);
 		buf_json_str(b, e->actor);
 		buf_puts(b, ", \"login\": ");
 		buf_json_str(b, e->login);
@@ -426,8 +447,8 @@ static int show_move(const struct allowed_move *m, void *ctx)
 	if (s->format == FORMAT_JSON) {
 		buf_printf(s->b, "%s\n    {\"to\": \"%s\", \"outcome\": ", s->n++ ? "," : "", m->to);
 		buf_json_str_or_null(s->b, *m->outcome ? m->outcome : NULL);
-		buf_printf(s->b, ", \"needs_attorney\": %s, \"possible\": %s, \"reason\": ", m->needs_attorney ? "true" : "false",
-			   m->possible ? "true" : "false");
+		buf_printf(s->b, ", \"needs_attorney\": %s, \"possible\": %s, \"reason\": ",
+			   m->needs_attorney ? "true" : "false", m->possible ? "true" : "false");
 		buf_json_str_or_null(s->b, m->possible ? NULL : m->reason);
 		buf_putc(s->b, '}');
 		return 0;
@@ -468,7 +489,8 @@ static int show_json(struct cli *c, const struct demand *d)
 	json_time(&b, "closed", d->closed_at);
 	json_kv(&b, "assignee", d->assignee, false);
 	buf_printf(&b, ",\n  \"emergency\": %s,\n  \"cross_region\": %s,\n  \"process_flag\": %s",
-		   d->emergency ? "true" : "false", d->cross_region ? "true" : "false", d->process_flag ? "true" : "false");
+		   d->emergency ? "true" : "false", d->cross_region ? "true" : "false",
+		   d->process_flag ? "true" : "false");
 	buf_puts(&b, ",\n  \"customer\": {\"tenant\": ");
 	buf_json_str(&b, d->customer.tenant);
 	buf_puts(&b, ", \"name\": ");
@@ -527,7 +549,8 @@ static int show_json(struct cli *c, const struct demand *d)
 		buf_json_str_or_null(&b, o->issued_at ? t1 : NULL);
 		buf_puts(&b, ", \"expires\": ");
 		buf_json_str_or_null(&b, o->expires_at ? t2 : NULL);
-		buf_printf(&b, ", \"indefinite\": %s, \"challenged\": %s, \"lifted\": ", o->indefinite ? "true" : "false",
+		buf_printf(&b,
+			   ", \"indefinite\": %s, \"challenged\": %s, \"lifted\": ", o->indefinite ? "true" : "false",
 			   o->challenged ? "true" : "false");
 		buf_json_str_or_null(&b, o->lifted_at ? t3 : NULL);
 		buf_printf(&b, ", \"in_force\": %s}", o->in_force ? "true" : "false");
@@ -549,7 +572,8 @@ static int show_json(struct cli *c, const struct demand *d)
 		char t1[32], t2[32];
 		fmt_time(n->created_at, t1, sizeof t1);
 		fmt_time(n->sent_at, t2, sizeof t2);
-		buf_printf(&b, "%s{\"id\": %lld, \"kind\": \"%s\", \"via\": \"%s\", \"status\": \"%s\", \"recipient\": ",
+		buf_printf(&b,
+			   "%s{\"id\": %lld, \"kind\": \"%s\", \"via\": \"%s\", \"status\": \"%s\", \"recipient\": ",
 			   i ? ", " : "", (long long)n->id, n->kind, n->via, n->status);
 		buf_json_str(&b, n->recipient);
 		buf_printf(&b, ", \"created\": \"%s\", \"sent\": ", t1);
@@ -647,8 +671,8 @@ static int show_table(struct cli *c, const struct demand *d)
 		if (o->lifted_at)
 			when_format_date(o->lifted_at, li, sizeof li);
 		snprintf(buf1, sizeof buf1, "%s%s%s: %s%s%s%s%s%s", o->reference, *o->statute ? " " : "", o->statute,
-			 o->in_force ? "IN FORCE" : "ended", o->indefinite ? ", indefinite" : "", *ex ? ", expires " : "",
-			 ex, *li ? ", lifted " : "", li);
+			 o->in_force ? "IN FORCE" : "ended", o->indefinite ? ", indefinite" : "",
+			 *ex ? ", expires " : "", ex, *li ? ", lifted " : "", li);
 		if (o->challenged)
 			strncat(buf1, ", challenged", sizeof buf1 - strlen(buf1) - 1);
 		field(&t, i ? "" : "Orders", buf1);

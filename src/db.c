@@ -237,7 +237,8 @@ enum dk_status db_open(const char *path, enum db_mode mode, struct db **out, str
 	if (!S_ISREG(sb.st_mode))
 		return dk_fail(err, DK_STORAGE, "%s: not a regular file", path);
 	if (sb.st_size == 0 && mode != DB_CREATE)
-		return dk_fail(err, DK_STORAGE, "%s: an empty file, not a docket database (run `docket init` on it)", path);
+		return dk_fail(err, DK_STORAGE, "%s: an empty file, not a docket database (run `docket init` on it)",
+			       path);
 
 	struct db *db = calloc(1, sizeof *db);
 	if (!db || !(db->path = strdup(path))) {
@@ -254,7 +255,8 @@ enum dk_status db_open(const char *path, enum db_mode mode, struct db **out, str
 	 * This must come before SQLite initialises and fails harmlessly after. */
 	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
 	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_EXRESCODE, NULL) != SQLITE_OK) {
-		s = dk_fail(err, DK_STORAGE, "%s: cannot open: %s", path, db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		s = dk_fail(err, DK_STORAGE, "%s: cannot open: %s", path,
+			    db->h ? sqlite3_errmsg(db->h) : "out of memory");
 		goto fail;
 	}
 	sqlite3_busy_timeout(db->h, 10000);
@@ -264,16 +266,18 @@ enum dk_status db_open(const char *path, enum db_mode mode, struct db **out, str
 	sqlite3_extended_result_codes(db->h, 1);
 	/* Reading the header tells a non-SQLite file apart before anything is written. */
 	if (pragma_int(db, "PRAGMA schema_version") < 0) {
-		s = dk_fail(err, DK_STORAGE, "%s: not a docket database (%s); not modified", path, sqlite3_errmsg(db->h));
+		s = dk_fail(err, DK_STORAGE, "%s: not a docket database (%s); not modified", path,
+			    sqlite3_errmsg(db->h));
 		goto fail;
 	}
 	/* Reads through a memory map: a command touches a hundred pages, a pread each otherwise. */
-	if ((s = exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA trusted_schema = OFF;"
-			  " PRAGMA mmap_size = 268435456",
+	if ((s = exec(db,
+		      "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA trusted_schema = OFF;"
+		      " PRAGMA mmap_size = 268435456",
 		      "configuring the connection", err)))
 		goto fail;
-	if ((s = check_ownership(db, err)) || (s = exec(db, "PRAGMA journal_mode = WAL", "switching to WAL mode", err)) ||
-	    (s = migrate(db, err)))
+	if ((s = check_ownership(db, err)) ||
+	    (s = exec(db, "PRAGMA journal_mode = WAL", "switching to WAL mode", err)) || (s = migrate(db, err)))
 		goto fail;
 	*out = db;
 	return DK_OK;
@@ -422,8 +426,8 @@ enum dk_status db_integrity(struct db *db, struct dk_error *err)
 	if (sqlite3_prepare_v2(db->h, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK)
 		return db_error(db, "foreign key check", err);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		s = dk_fail(err, DK_REFUSED, "%s: foreign key check failed: a row of %s points at a missing %s", db->path,
-			    sqlite3_column_text(st, 0), sqlite3_column_text(st, 2));
+		s = dk_fail(err, DK_REFUSED, "%s: foreign key check failed: a row of %s points at a missing %s",
+			    db->path, sqlite3_column_text(st, 0), sqlite3_column_text(st, 2));
 	sqlite3_finalize(st);
 	return s;
 }
@@ -446,14 +450,16 @@ void db_bulk_mode(struct db *db, bool on, bool fresh)
 	/* Both can fail harmlessly (another connection holds the WAL open): the load then goes
 	 * through the WAL, slower but the same. */
 	if (fresh)
-		sqlite3_exec(db->h, on ? "PRAGMA journal_mode = DELETE" : "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+		sqlite3_exec(db->h, on ? "PRAGMA journal_mode = DELETE" : "PRAGMA journal_mode = WAL", NULL, NULL,
+			     NULL);
 #ifdef __GLIBC__
 	/* SQLite's page cache grows and shrinks the heap's top by small steps; with glibc's default
 	 * trim threshold every step is a brk call and fresh page faults, which triples the time of a
 	 * bulk load. Keep the memory until the load is over. */
 	mallopt(M_TRIM_THRESHOLD, on ? 512 * 1024 * 1024 : 128 * 1024);
 #endif
-	sqlite3_exec(db->h, on ? "PRAGMA synchronous = OFF; PRAGMA cache_size = -262144"
-			       : "PRAGMA synchronous = FULL; PRAGMA cache_size = -2000",
+	sqlite3_exec(db->h,
+		     on ? "PRAGMA synchronous = OFF; PRAGMA cache_size = -262144"
+			: "PRAGMA synchronous = FULL; PRAGMA cache_size = -2000",
 		     NULL, NULL, NULL);
 }

@@ -16,17 +16,16 @@
 /* These mirror the CHECK constraints and the rows of schema/0001_init.sql; test_demand checks
  * that they agree. */
 const char *const demand_channels[] = {"email", "portal", "mail", "fax", "in_person", NULL};
-const char *const demand_instruments[] = {"subpoena",     "court_order",       "search_warrant",
-					  "emergency",    "preservation",      "mlat",
-					  "national_security", "civil_subpoena", "other", NULL};
+const char *const demand_instruments[] = {"subpoena",     "court_order", "search_warrant",    "emergency",
+					  "preservation", "mlat",        "national_security", "civil_subpoena",
+					  "other",        NULL};
 const char *const demand_categories[] = {"subscriber", "non_content", "content", NULL};
 const char *const demand_identifier_kinds[] = {"account", "email", "ip", "phone", NULL};
-const char *const demand_states[] = {"received",   "redirecting", "preserving",  "in_review", "challenged",
-				     "notifying",  "disclosing",  "notice_owed", "closed",    NULL};
-const char *const demand_outcomes[] = {"redirected",        "withdrawn",
-				       "rejected",          "no_data",
-				       "disclosed_content", "disclosed_non_content",
-				       "preservation_expired", "superseded", NULL};
+const char *const demand_states[] = {"received",  "redirecting", "preserving",  "in_review", "challenged",
+				     "notifying", "disclosing",  "notice_owed", "closed",    NULL};
+const char *const demand_outcomes[] = {
+	"redirected",           "withdrawn",  "rejected", "no_data", "disclosed_content", "disclosed_non_content",
+	"preservation_expired", "superseded", NULL};
 
 bool demand_name_known(const char *const *list, const char *s)
 {
@@ -61,8 +60,7 @@ void demand_categories_format(unsigned mask, const char *sep, char *out, size_t 
 			used += (size_t)snprintf(out + used, n - used, "%s%s", used ? sep : "", demand_categories[i]);
 }
 
-enum dk_status demand_identifier_parse(const char *s, const char **kind, const char **value,
-				       struct dk_error *err)
+enum dk_status demand_identifier_parse(const char *s, const char **kind, const char **value, struct dk_error *err)
 {
 	const char *colon = strchr(s, ':');
 	if (colon) {
@@ -132,7 +130,8 @@ enum dk_status demand_check(const struct demand_input *in, struct dk_error *err)
 			return s;
 	}
 	if (in->n_categories == 0 && strcmp(in->instrument, "preservation") != 0)
-		return dk_fail(err, DK_INVALID, "category: at least one of subscriber, non_content, content is required");
+		return dk_fail(err, DK_INVALID,
+			       "category: at least one of subscriber, non_content, content is required");
 	for (size_t i = 0; i < in->n_categories; i++)
 		if ((s = check_enum("category", demand_categories, in->categories[i], err)))
 			return s;
@@ -143,10 +142,11 @@ enum dk_status demand_check(const struct demand_input *in, struct dk_error *err)
 static enum dk_status region_covers(struct db *db, int64_t customer_id, const char *country, bool *covers,
 				    struct dk_error *err)
 {
-	sqlite3_stmt *st = db_stmt(db,
-				   "SELECT EXISTS (SELECT 1 FROM customer AS c JOIN region_country AS rc ON rc.region = c.region"
-				   " WHERE c.id = ?1 AND rc.country = ?2)",
-				   err);
+	sqlite3_stmt *st =
+		db_stmt(db,
+			"SELECT EXISTS (SELECT 1 FROM customer AS c JOIN region_country AS rc ON rc.region = c.region"
+			" WHERE c.id = ?1 AND rc.country = ?2)",
+			err);
 	if (!st)
 		return DK_STORAGE;
 	sqlite3_bind_int64(st, 1, customer_id);
@@ -175,8 +175,8 @@ static enum dk_status staff_exists(struct db *db, const char *login, struct dk_e
 static enum dk_status insert_category(struct db *db, int64_t id, const char *scope, const char *cat,
 				      struct dk_error *err)
 {
-	sqlite3_stmt *st =
-		db_stmt(db, "INSERT OR IGNORE INTO demand_category (demand_id, scope, category) VALUES (?1, ?2, ?3)", err);
+	sqlite3_stmt *st = db_stmt(
+		db, "INSERT OR IGNORE INTO demand_category (demand_id, scope, category) VALUES (?1, ?2, ?3)", err);
 	if (!st)
 		return DK_STORAGE;
 	sqlite3_bind_int64(st, 1, id);
@@ -186,7 +186,7 @@ static enum dk_status insert_category(struct db *db, int64_t id, const char *sco
 }
 
 enum dk_status demand_store_categories(struct db *db, int64_t id, const char *scope, unsigned mask,
-					 struct dk_error *err)
+				       struct dk_error *err)
 {
 	for (int i = 0; demand_categories[i]; i++) {
 		if (!(mask & (1u << i)))
@@ -198,8 +198,8 @@ enum dk_status demand_store_categories(struct db *db, int64_t id, const char *sc
 	return DK_OK;
 }
 
-static enum dk_status insert_demand(struct db *db, const struct acting *by, const struct demand_input *in,
-				    int64_t *id, struct dk_error *err)
+static enum dk_status insert_demand(struct db *db, const struct acting *by, const struct demand_input *in, int64_t *id,
+				    struct dk_error *err)
 {
 	enum dk_status s;
 	int64_t now = when_now(), received = now, response_due = 0, customer_id, requester_id;
@@ -226,8 +226,8 @@ static enum dk_status insert_demand(struct db *db, const struct acting *by, cons
 	if ((s = region_covers(db, customer_id, cc, &covers, err)))
 		return s;
 	bool preservation = strcmp(in->instrument, "preservation") == 0;
-	bool process_flag = !preservation && (requested & CAT_CONTENT) &&
-			    !workflow_instrument_compels_content(in->instrument);
+	bool process_flag =
+		!preservation && (requested & CAT_CONTENT) && !workflow_instrument_compels_content(in->instrument);
 	struct deadline_facts df = {
 		.received_at = received, .response_due = response_due, .entered_at = now, .emergency = in->emergency};
 	int64_t due = workflow_deadline(db, "received", &df);
@@ -258,7 +258,8 @@ static enum dk_status insert_demand(struct db *db, const struct acting *by, cons
 	sqlite3_bind_int64(st, 14, now);
 	s = db_exec_stmt(db, st, "recording the demand", err);
 	if (s == DK_REFUSED)
-		return dk_fail(err, DK_REFUSED, "reference %s from source %s is already recorded", in->reference, source);
+		return dk_fail(err, DK_REFUSED, "reference %s from source %s is already recorded", in->reference,
+			       source);
 	if (s)
 		return s;
 	*id = sqlite3_last_insert_rowid(db->h);
@@ -299,7 +300,8 @@ static enum dk_status insert_demand(struct db *db, const struct acting *by, cons
 	if (!covers)
 		audit_change(&ch, "cross_region", NULL, "yes");
 	if (process_flag)
-		audit_change(&ch, "process_flag", NULL, "content requested under an instrument that cannot compel content");
+		audit_change(&ch, "process_flag", NULL,
+			     "content requested under an instrument that cannot compel content");
 	audit_changes_end(&ch);
 	s = ch.oom ? dk_fail(err, DK_STORAGE, "out of memory")
 		   : audit_append(db, *id, by, "created", ch.data, in->note, now, err);
@@ -349,7 +351,8 @@ void demand_free(struct demand **pd)
 		free(d->verifications[i].method), free(d->verifications[i].note), free(d->verifications[i].verified_by);
 	free(d->verifications);
 	for (size_t i = 0; i < d->n_notices; i++)
-		free(d->notices[i].kind), free(d->notices[i].via), free(d->notices[i].recipient), free(d->notices[i].status);
+		free(d->notices[i].kind), free(d->notices[i].via), free(d->notices[i].recipient),
+			free(d->notices[i].status);
 	free(d->notices);
 	free(d);
 	*pd = NULL;
@@ -380,7 +383,8 @@ static enum dk_status load_main(struct db *db, int64_t id, struct demand *d, str
 		" coalesce(d.closed_at, 0), d.version, d.created_at, d.updated_at,"
 		" c.id, c.tenant, c.name, c.contact_name, c.contact_email, c.contact_phone, c.region,"
 		" r.id, r.name, r.kind, r.agency, r.country, r.subdivision, r.contact_name, r.email, r.phone"
-		" FROM demand AS d JOIN customer AS c ON c.id = d.customer_id JOIN requester AS r ON r.id = d.requester_id"
+		" FROM demand AS d JOIN customer AS c ON c.id = d.customer_id JOIN requester AS r ON r.id = "
+		"d.requester_id"
 		" WHERE d.id = ?1",
 		err);
 	if (!st)
@@ -438,8 +442,8 @@ static enum dk_status load_attached(struct db *db, struct demand *d, struct dk_e
 {
 	int64_t now = when_now();
 	int rc;
-	sqlite3_stmt *st = db_stmt(db, "SELECT kind, value FROM demand_identifier WHERE demand_id = ?1 ORDER BY kind, value",
-				   err);
+	sqlite3_stmt *st =
+		db_stmt(db, "SELECT kind, value FROM demand_identifier WHERE demand_id = ?1 ORDER BY kind, value", err);
 	if (!st)
 		return DK_STORAGE;
 	sqlite3_bind_int64(st, 1, d->id);
@@ -469,10 +473,11 @@ static enum dk_status load_attached(struct db *db, struct demand *d, struct dk_e
 	}
 	sqlite3_reset(st);
 
-	st = db_stmt(db,
-		     "SELECT reference, statute, coalesce(issued_at, 0), coalesce(expires_at, 0), indefinite, challenged,"
-		     " coalesce(lifted_at, 0) FROM nd_order WHERE demand_id = ?1 ORDER BY id",
-		     err);
+	st = db_stmt(
+		db,
+		"SELECT reference, statute, coalesce(issued_at, 0), coalesce(expires_at, 0), indefinite, challenged,"
+		" coalesce(lifted_at, 0) FROM nd_order WHERE demand_id = ?1 ORDER BY id",
+		err);
 	if (!st)
 		return DK_STORAGE;
 	sqlite3_bind_int64(st, 1, d->id);
@@ -487,11 +492,13 @@ static enum dk_status load_attached(struct db *db, struct demand *d, struct dk_e
 		o->indefinite = sqlite3_column_int(st, 4);
 		o->challenged = sqlite3_column_int(st, 5);
 		o->lifted_at = sqlite3_column_int64(st, 6);
-		o->in_force = (!o->lifted_at || o->lifted_at > now) && (o->indefinite || !o->expires_at || o->expires_at > now);
+		o->in_force = (!o->lifted_at || o->lifted_at > now) &&
+			      (o->indefinite || !o->expires_at || o->expires_at > now);
 	}
 	sqlite3_reset(st);
 
-	st = db_stmt(db, "SELECT method, note, verified_by, verified_at FROM verification WHERE demand_id = ?1 ORDER BY id",
+	st = db_stmt(db,
+		     "SELECT method, note, verified_by, verified_at FROM verification WHERE demand_id = ?1 ORDER BY id",
 		     err);
 	if (!st)
 		return DK_STORAGE;
@@ -555,19 +562,22 @@ enum dk_status demand_get(struct db *db, int64_t id, struct demand **out, struct
 
 /* The listing's columns; shared by every shape of the query. */
 #define ROW_COLUMNS                                                                                                    \
-	"d.id AS id, d.reference, d.received_at, r.name, r.kind, d.instrument, c.name, d.status, d.outcome,"          \
+	"d.id AS id, d.reference, d.received_at, r.name, r.kind, d.instrument, c.name, d.status, d.outcome,"           \
 	" d.due_at AS due_at, d.assignee, d.emergency, d.cross_region, d.process_flag,"                                \
-	" EXISTS (SELECT 1 FROM nd_order AS o WHERE o.demand_id = d.id AND (o.lifted_at IS NULL OR o.lifted_at > :now)" \
+	" EXISTS (SELECT 1 FROM nd_order AS o WHERE o.demand_id = d.id AND (o.lifted_at IS NULL OR o.lifted_at > "     \
+	":now)"                                                                                                        \
 	" AND (o.indefinite = 1 OR o.expires_at IS NULL OR o.expires_at > :now)), d.version"
-#define ROW_FROM " FROM demand AS d JOIN customer AS c ON c.id = d.customer_id JOIN requester AS r ON r.id = d.requester_id"
+#define ROW_FROM                                                                                                       \
+	" FROM demand AS d JOIN customer AS c ON c.id = d.customer_id JOIN requester AS r ON r.id = d.requester_id"
 /* Optional filters: a NULL parameter turns each off. */
 #define ROW_FILTERS                                                                                                    \
 	" AND (:assignee IS NULL OR d.assignee = :assignee)"                                                           \
-	" AND (:before IS NULL OR d.due_at < :before)"                                                                  \
+	" AND (:before IS NULL OR d.due_at < :before)"                                                                 \
 	" AND (:search IS NULL OR (d.reference >= :search AND d.reference < :search || x'f48fbfbf')"                   \
-	"  OR instr(lower(c.name), lower(:search)) > 0 OR instr(lower(c.tenant), lower(:search)) > 0"                 \
-	"  OR instr(lower(r.name), lower(:search)) > 0"                                                               \
-	"  OR d.id IN (SELECT demand_id FROM demand_identifier WHERE value >= :search AND value < :search || x'f48fbfbf')" \
+	"  OR instr(lower(c.name), lower(:search)) > 0 OR instr(lower(c.tenant), lower(:search)) > 0"                  \
+	"  OR instr(lower(r.name), lower(:search)) > 0"                                                                \
+	"  OR d.id IN (SELECT demand_id FROM demand_identifier WHERE value >= :search AND value < :search || "         \
+	"x'f48fbfbf')"                                                                                                 \
 	"  OR d.id IN (SELECT demand_id FROM event WHERE note <> '' AND instr(lower(note), lower(:search)) > 0))"
 
 /* Open demands by deadline: those with a deadline through the partial index in order, then those
@@ -580,8 +590,8 @@ static const char list_open_sql[] =
 	" ORDER BY due_at IS NULL, due_at, id LIMIT :limit";
 static const char list_state_sql[] = "SELECT " ROW_COLUMNS ROW_FROM " WHERE d.status = :status" ROW_FILTERS
 				     " ORDER BY d.due_at IS NULL, d.due_at, d.id LIMIT :limit";
-static const char list_closed_sql[] = "SELECT " ROW_COLUMNS ROW_FROM " WHERE d.status = 'closed'" ROW_FILTERS
-				      " ORDER BY d.id DESC LIMIT :limit";
+static const char list_closed_sql[] =
+	"SELECT " ROW_COLUMNS ROW_FROM " WHERE d.status = 'closed'" ROW_FILTERS " ORDER BY d.id DESC LIMIT :limit";
 static const char list_all_sql[] =
 	"SELECT " ROW_COLUMNS ROW_FROM " WHERE 1" ROW_FILTERS " ORDER BY d.id DESC LIMIT :limit";
 

@@ -39,17 +39,16 @@ void demand_categories_format(unsigned mask, const char *sep, char *out, size_t 
 
 /* Splits "kind:value" or infers the kind (email with '@', ip for an IPv4/IPv6 address, phone for
  * +digits, else account). kind receives a static string; *value points into s. */
-enum dk_status demand_identifier_parse(const char *s, const char **kind, const char **value,
-				       struct dk_error *err);
+enum dk_status demand_identifier_parse(const char *s, const char **kind, const char **value, struct dk_error *err);
 
 /* Everything intake knows, as text, the way a person or a file gives it. */
 struct demand_input {
-	const char *source;       /* intake source; "manual" when NULL */
-	const char *reference;    /* the requester's reference, unique per source */
-	const char *received;     /* ISO-8601; now when NULL */
-	const char *channel;      /* email, portal, mail, fax, in_person */
-	const char *instrument;   /* subpoena, court_order, ... */
-	const char *customer;     /* the customer's tenant id */
+	const char *source;     /* intake source; "manual" when NULL */
+	const char *reference;  /* the requester's reference, unique per source */
+	const char *received;   /* ISO-8601; now when NULL */
+	const char *channel;    /* email, portal, mail, fax, in_person */
+	const char *instrument; /* subpoena, court_order, ... */
+	const char *customer;   /* the customer's tenant id */
 	struct requester_input requester;
 	const char *const *identifiers; /* "kind:value" or a value whose kind is inferred */
 	size_t n_identifiers;
@@ -108,13 +107,13 @@ struct demand {
 	char *instrument;
 	struct customer customer;   /* strings owned by the demand */
 	struct requester requester; /* strings owned by the demand */
-	int64_t response_due; /* 0 when none */
+	int64_t response_due;       /* 0 when none */
 	bool emergency;
 	bool cross_region;
 	bool process_flag;
 	char *assignee; /* NULL when unassigned */
 	char *status;
-	char *outcome; /* NULL while open */
+	char *outcome;     /* NULL while open */
 	int64_t due_at;    /* the current state's deadline, 0 when none */
 	int64_t closed_at; /* 0 while open */
 	int64_t version;
@@ -153,8 +152,8 @@ struct demand_row {
 	const char *instrument;
 	const char *customer;
 	const char *status;
-	const char *outcome; /* NULL while open */
-	int64_t due_at;      /* 0 when none */
+	const char *outcome;  /* NULL while open */
+	int64_t due_at;       /* 0 when none */
 	const char *assignee; /* NULL when unassigned */
 	bool emergency;
 	bool cross_region;

@@ -12,8 +12,8 @@
 #include "when.h"
 #include "workflow.h"
 
-#define DEMO_SPAN (730 * WHEN_DAY) /* eight quarters */
-#define DEMO_BATCH 20000           /* demands per transaction */
+#define DEMO_SPAN  (730 * WHEN_DAY) /* eight quarters */
+#define DEMO_BATCH 20000            /* demands per transaction */
 
 /* splitmix64: small, fast, and the same everywhere. */
 static uint64_t mix(uint64_t *s)
@@ -52,17 +52,18 @@ static const struct {
 	{"erin", "Erin Walsh", "intake"},      {"farah", "Farah Haddad", "intake"},
 	{"goran", "Goran Petrović", "intake"}, {"hana", "Hana Sato", "admin"},
 };
-#define N_STAFF (sizeof demo_staff / sizeof demo_staff[0])
+#define N_STAFF     (sizeof demo_staff / sizeof demo_staff[0])
 #define N_ATTORNEYS 4
 
-static const char *const name_a[] = {"Northwind", "Contoso", "Fabrikam", "Tailspin", "Litware", "Adatum",
-				     "Proseware", "Wingtip",  "Woodgrove", "Fourth Coffee", "Lucerne", "Margie's",
-				     "Alpine",    "Blue Yonder", "Coho", "Wide World", "Trey", "Humongous", "Relecloud",
-				     "Südwind",   "Ōkami",  "Nordlys"};
-static const char *const name_b[] = {"Traders", "Labs", "Health", "Logistics", "Bank", "Games", "Media",
-				     "Energy", "Foods", "Retail", "Analytics", "Travel", "Insurance", "Robotics"};
-static const char *const regions[] = {"us-east", "us-west", "eu-west", "eu-central", "uk-south", "ca-central",
-				      "ap-southeast", "ap-northeast", "au-east", "br-south", "in-central"};
+static const char *const name_a[] = {"Northwind", "Contoso",     "Fabrikam",  "Tailspin",      "Litware", "Adatum",
+				     "Proseware", "Wingtip",     "Woodgrove", "Fourth Coffee", "Lucerne", "Margie's",
+				     "Alpine",    "Blue Yonder", "Coho",      "Wide World",    "Trey",    "Humongous",
+				     "Relecloud", "Südwind",     "Ōkami",     "Nordlys"};
+static const char *const name_b[] = {"Traders", "Labs",  "Health", "Logistics", "Bank",   "Games",     "Media",
+				     "Energy",  "Foods", "Retail", "Analytics", "Travel", "Insurance", "Robotics"};
+static const char *const regions[] = {"us-east",  "us-west",    "eu-west",      "eu-central",
+				      "uk-south", "ca-central", "ap-southeast", "ap-northeast",
+				      "au-east",  "br-south",   "in-central"};
 static const int region_w[] = {30, 15, 18, 10, 7, 4, 5, 4, 3, 2, 2};
 /* The country each region's law belongs to, for the cross-region flag (EU regions: any EU member). */
 static const char *const region_country[] = {"US", "US", "EU", "EU", "GB", "CA", "SG", "JP", "AU", "BR", "IN"};
@@ -73,13 +74,13 @@ static const int country_w[] = {52, 8, 7, 6, 4, 4, 3, 3, 3, 2, 2, 2, 1, 1, 1, 1,
 static const char *const us_states[] = {"CA", "NY", "TX", "WA", "FL", "IL", "VA", "MA"};
 static const char *const eu_members[] = {"DE", "FR", "NL", "ES", "IT", "PL", "IE", "SE"};
 
-#define N_CUSTOMERS 300
+#define N_CUSTOMERS  300
 #define N_REQUESTERS 400
 
 /* Instruments with their weight. */
-static const char *const instruments[] = {"subpoena", "court_order",  "search_warrant",    "emergency",
-					  "preservation", "mlat",   "national_security", "civil_subpoena",
-					  "other"};
+static const char *const instruments[] = {"subpoena",          "court_order",    "search_warrant",
+					  "emergency",         "preservation",   "mlat",
+					  "national_security", "civil_subpoena", "other"};
 static const int instrument_w[] = {34, 14, 15, 7, 9, 4, 2, 12, 3};
 
 struct demo {
@@ -152,10 +153,11 @@ static enum dk_status ensure_customers(struct demo *d, struct dk_error *err)
 		snprintf(contact, sizeof contact, "Legal contact %d", i + 1);
 		snprintf(email, sizeof email, "legal@tenant%04d.example", i + 1);
 		snprintf(phone, sizeof phone, "+1 555 01%02d %03d", (int)(i % 100), i);
-		sqlite3_stmt *st = db_stmt(d->db,
-					   "INSERT INTO customer (tenant, name, contact_name, contact_email, contact_phone, region,"
-					   " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (tenant) DO NOTHING",
-					   err);
+		sqlite3_stmt *st = db_stmt(
+			d->db,
+			"INSERT INTO customer (tenant, name, contact_name, contact_email, contact_phone, region,"
+			" created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (tenant) DO NOTHING",
+			err);
 		if (!st)
 			return DK_STORAGE;
 		sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
@@ -204,12 +206,12 @@ static enum dk_status ensure_requesters(struct demo *d, struct dk_error *err)
 		int kind = pick(&s, (const int[]){70, 15, 12, 3}, 4);
 		char name[96], agency[96], email[96], jur[8];
 		const char *sub = strcmp(cc, "US") == 0 ? us_states[rnd(&s, 8)] : "";
-		static const char *const le[] = {"Police Department", "Federal Bureau", "Prosecutor's Office",
-						 "Cybercrime Unit", "Sheriff's Office", "National Police"};
+		static const char *const le[] = {"Police Department", "Federal Bureau",   "Prosecutor's Office",
+						 "Cybercrime Unit",   "Sheriff's Office", "National Police"};
 		static const char *const gov[] = {"Ministry of Justice", "Tax Authority", "Data Protection Authority",
 						  "Securities Regulator"};
-		static const char *const firm[] = {"Baker & Partners LLP", "Meyer Schulz Rechtsanwälte",
-						   "Okoro Legal", "Lindqvist Advokatbyrå"};
+		static const char *const firm[] = {"Baker & Partners LLP", "Meyer Schulz Rechtsanwälte", "Okoro Legal",
+						   "Lindqvist Advokatbyrå"};
 		if (kind == 0)
 			snprintf(agency, sizeof agency, "%s %s%s%s", cc, le[rnd(&s, 6)], *sub ? " " : "", sub);
 		else if (kind == 1)
@@ -218,10 +220,12 @@ static enum dk_status ensure_requesters(struct demo *d, struct dk_error *err)
 			snprintf(agency, sizeof agency, "%s", firm[rnd(&s, 4)]);
 		else
 			snprintf(agency, sizeof agency, "%s Other Body", cc);
-		snprintf(name, sizeof name, "Officer %c. %s %d", 'A' + (int)rnd(&s, 26), kind == 2 ? "Counsel" : "Agent", i + 1);
+		snprintf(name, sizeof name, "Officer %c. %s %d", 'A' + (int)rnd(&s, 26),
+			 kind == 2 ? "Counsel" : "Agent", i + 1);
 		snprintf(email, sizeof email, "requests%d@agency%d.example", i + 1, i % 97);
 		snprintf(jur, sizeof jur, "%s%s%s", cc, *sub ? "-" : "", sub);
-		struct requester_input in = {name, party_requester_kinds[kind], agency, jur, name, email, "+1 555 0100"};
+		struct requester_input in = {name,         party_requester_kinds[kind], agency, jur, name, email,
+					     "+1 555 0100"};
 		enum dk_status r = requester_find_or_create(d->db, &in, &d->requester_id[i], err);
 		if (r)
 			return r;
@@ -234,17 +238,16 @@ static enum dk_status ensure_requesters(struct demo *d, struct dk_error *err)
 /* One demand's story, built step by step. */
 struct story {
 	int64_t id;
-	int64_t t;          /* the time of the last step */
+	int64_t t; /* the time of the last step */
 	char status[24];
 	int64_t version;
-	bool stopped;       /* the next step would be after as_of */
-	bool dirty;         /* the row's version is behind: an event bumped it after the last write */
+	bool stopped; /* the next step would be after as_of */
+	bool dirty;   /* the row's version is behind: an event bumped it after the last write */
 	const struct acting *who;
 	struct deadline_facts df;
 };
 
-static enum dk_status event(struct demo *d, struct story *s, const char *action, const char *note,
-			    struct dk_error *err)
+static enum dk_status event(struct demo *d, struct story *s, const char *action, const char *note, struct dk_error *err)
 {
 	audit_changes_end(&d->ch);
 	return audit_append(d->db, s->id, s->who, action, d->ch.data, note, s->t, err);
@@ -301,7 +304,8 @@ static enum dk_status move(struct demo *d, struct story *s, const char *to, cons
 
 static enum dk_status verify_requester(struct demo *d, struct story *s, bool emergency, struct dk_error *err)
 {
-	const char *method = emergency ? "supervisor" : (const char *[]){"callback", "email-domain", "portal"}[rnd(&d->rng, 3)];
+	const char *method =
+		emergency ? "supervisor" : (const char *[]){"callback", "email-domain", "portal"}[rnd(&d->rng, 3)];
 	sqlite3_stmt *st = db_stmt(d->db,
 				   "INSERT INTO verification (demand_id, method, note, verified_by, verified_at)"
 				   " VALUES (?1, ?2, '', ?3, ?4)",
@@ -352,10 +356,11 @@ static enum dk_status record_order(struct demo *d, struct story *s, int64_t expi
 {
 	char ref[48];
 	snprintf(ref, sizeof ref, "NDO-%lld", (long long)s->id);
-	sqlite3_stmt *st = db_stmt(d->db,
-				   "INSERT INTO nd_order (demand_id, reference, statute, issued_at, expires_at, indefinite,"
-				   " challenged, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?4)",
-				   err);
+	sqlite3_stmt *st =
+		db_stmt(d->db,
+			"INSERT INTO nd_order (demand_id, reference, statute, issued_at, expires_at, indefinite,"
+			" challenged, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?4)",
+			err);
 	if (!st)
 		return DK_STORAGE;
 	sqlite3_bind_int64(st, 1, s->id);
@@ -407,7 +412,8 @@ static enum dk_status one_demand(struct demo *d, int64_t n, int64_t total, uint6
 	unsigned cats = CAT_SUBSCRIBER;
 	if (rnd(r, 2))
 		cats |= CAT_NON_CONTENT;
-	if (strcmp(instrument, "search_warrant") == 0 || strcmp(instrument, "mlat") == 0 ? rnd(r, 10) < 7 : rnd(r, 10) < 1)
+	if (strcmp(instrument, "search_warrant") == 0 || strcmp(instrument, "mlat") == 0 ? rnd(r, 10) < 7
+											 : rnd(r, 10) < 1)
 		cats |= CAT_CONTENT;
 	if (preservation)
 		cats = CAT_CONTENT | CAT_SUBSCRIBER;
@@ -419,8 +425,8 @@ static enum dk_status one_demand(struct demo *d, int64_t n, int64_t total, uint6
 	char ref[48];
 	snprintf(ref, sizeof ref, "DEMO-%lld-%07lld", (long long)seed, (long long)n + 1);
 
-	struct deadline_facts df = {.received_at = received, .response_due = response_due, .entered_at = received,
-				    .emergency = emergency};
+	struct deadline_facts df = {
+		.received_at = received, .response_due = response_due, .entered_at = received, .emergency = emergency};
 	int64_t due = workflow_deadline(d->db, "received", &df);
 	sqlite3_stmt *st = db_stmt(
 		d->db,
@@ -446,7 +452,8 @@ static enum dk_status one_demand(struct demo *d, int64_t n, int64_t total, uint6
 	enum dk_status s = db_exec_stmt(d->db, st, "writing a demo demand", err);
 	if (s)
 		return s;
-	struct story y = {.id = sqlite3_last_insert_rowid(d->db->h), .t = received, .version = 1, .who = d->by, .df = df};
+	struct story y = {
+		.id = sqlite3_last_insert_rowid(d->db->h), .t = received, .version = 1, .who = d->by, .df = df};
 	snprintf(y.status, sizeof y.status, "received");
 
 	int nid = 1 + (int)rnd(r, 3);
@@ -457,10 +464,13 @@ static enum dk_status one_demand(struct demo *d, int64_t n, int64_t total, uint6
 		if (k == 0)
 			snprintf(value, sizeof value, "acct-%08llx", (unsigned long long)(mix(r) & 0xffffffffu));
 		else if (k == 1)
-			snprintf(value, sizeof value, "user%lld@tenant%04d.example", (long long)rnd(r, 100000), cust + 1);
+			snprintf(value, sizeof value, "user%lld@tenant%04d.example", (long long)rnd(r, 100000),
+				 cust + 1);
 		else
 			snprintf(value, sizeof value, "203.0.113.%d", (int)rnd(r, 255));
-		st = db_stmt(d->db, "INSERT OR IGNORE INTO demand_identifier (demand_id, kind, value) VALUES (?1, ?2, ?3)", err);
+		st = db_stmt(d->db,
+			     "INSERT OR IGNORE INTO demand_identifier (demand_id, kind, value) VALUES (?1, ?2, ?3)",
+			     err);
 		if (!st)
 			return DK_STORAGE;
 		sqlite3_bind_int64(st, 1, y.id);
@@ -490,7 +500,8 @@ static enum dk_status one_demand(struct demo *d, int64_t n, int64_t total, uint6
 		if (advance(d, &y, hour, 2 * day) && !(s = move(d, &y, "preserving", NULL, "", err))) {
 			int64_t period = 90 * day;
 			if (advance(d, &y, period, period))
-				s = move(d, &y, "closed", rnd(r, 10) < 7 ? "preservation_expired" : "superseded", "", err);
+				s = move(d, &y, "closed", rnd(r, 10) < 7 ? "preservation_expired" : "superseded", "",
+					 err);
 		}
 		goto finish;
 	}
@@ -541,8 +552,8 @@ static enum dk_status one_demand(struct demo *d, int64_t n, int64_t total, uint6
 	case P_NOTIFY:
 		if (!advance(d, &y, step_min, step_max) || (s = move(d, &y, "notifying", NULL, review_note, err)))
 			break;
-		if (!advance(d, &y, hour, emergency ? 2 * hour : 2 * day) || (s = customer_notice(d, &y, "advance", err)) ||
-		    (s = verify_requester(d, &y, emergency, err)))
+		if (!advance(d, &y, hour, emergency ? 2 * hour : 2 * day) ||
+		    (s = customer_notice(d, &y, "advance", err)) || (s = verify_requester(d, &y, emergency, err)))
 			break;
 		if (!advance(d, &y, emergency ? hour : 7 * day + hour, emergency ? 4 * hour : 12 * day) ||
 		    (s = move(d, &y, "disclosing", NULL, "", err)))
@@ -577,8 +588,7 @@ static enum dk_status one_demand(struct demo *d, int64_t n, int64_t total, uint6
 			s = move(d, &y, "closed", disclosed, "", err);
 		break;
 	}
-	default:
-		break;
+	default: break;
 	}
 finish:
 	if (s)
@@ -641,8 +651,7 @@ static enum dk_status restore_indexes(struct db *db, struct saved_index *ix, int
 	return s;
 }
 
-enum dk_status demo_generate(struct db *db, const struct acting *by, const struct demo_options *o,
-			     struct dk_error *err)
+enum dk_status demo_generate(struct db *db, const struct acting *by, const struct demo_options *o, struct dk_error *err)
 {
 	struct demo *d = calloc(1, sizeof *d);
 	if (!d)
@@ -659,8 +668,10 @@ enum dk_status demo_generate(struct db *db, const struct acting *by, const struc
 	struct saved_index ix[16];
 	int nix = 0;
 	int64_t done = 0, existing = 0;
-	sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT count(*) FROM demand WHERE source = 'demo'),"
-				       " (SELECT count(*) FROM demand)", err);
+	sqlite3_stmt *st = db_stmt(db,
+				   "SELECT (SELECT count(*) FROM demand WHERE source = 'demo'),"
+				   " (SELECT count(*) FROM demand)",
+				   err);
 	if (!st) {
 		free(d);
 		return DK_STORAGE;

@@ -10,10 +10,10 @@
 #include "status.h"
 
 struct demo_options {
-	int64_t count;  /* demands to write */
-	int64_t seed;   /* the same seed and as_of give the same demands */
-	int64_t as_of;  /* the data ends here (UTC seconds; the start of a day) */
-	bool progress;  /* print progress on stderr; the CLI sets it on a terminal only */
+	int64_t count; /* demands to write */
+	int64_t seed;  /* the same seed and as_of give the same demands */
+	int64_t as_of; /* the data ends here (UTC seconds; the start of a day) */
+	bool progress; /* print progress on stderr; the CLI sets it on a terminal only */
 };
 
 /* Adds staff, customers and requesters when missing, then demands spread over the eight quarters

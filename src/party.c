@@ -20,8 +20,8 @@ enum dk_status party_check_email(const char *field, const char *s, struct dk_err
 	if (st)
 		return st;
 	const char *at = strchr(s, '@');
-	if (!at || at == s || strchr(at + 1, '@') || !strchr(at + 1, '.') || strpbrk(s, " <>,;\"") ||
-	    at[1] == '.' || s[strlen(s) - 1] == '.')
+	if (!at || at == s || strchr(at + 1, '@') || !strchr(at + 1, '.') || strpbrk(s, " <>,;\"") || at[1] == '.' ||
+	    s[strlen(s) - 1] == '.')
 		return dk_fail(err, DK_INVALID, "%s: \"%s\" is not an e-mail address", field, s);
 	return DK_OK;
 }
@@ -64,10 +64,11 @@ enum dk_status customer_add(struct db *db, const struct acting *by, const struct
 	if ((s = check_region(db, c->region, err)))
 		goto fail;
 	int64_t now = when_now();
-	sqlite3_stmt *st = db_stmt(db,
-				   "INSERT INTO customer (tenant, name, contact_name, contact_email, contact_phone, region,"
-				   " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-				   err);
+	sqlite3_stmt *st =
+		db_stmt(db,
+			"INSERT INTO customer (tenant, name, contact_name, contact_email, contact_phone, region,"
+			" created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			err);
 	if (!st) {
 		s = DK_STORAGE;
 		goto fail;
@@ -113,22 +114,23 @@ enum dk_status customer_find(struct db *db, const char *tenant, int64_t *id, str
 	if (rc == SQLITE_ROW)
 		*id = sqlite3_column_int64(st, 0);
 	else if (rc == SQLITE_DONE)
-		s = dk_fail(err, DK_INVALID, "customer: no customer with tenant id \"%.80s\" (see `docket customer list`)",
-			    tenant);
+		s = dk_fail(err, DK_INVALID,
+			    "customer: no customer with tenant id \"%.80s\" (see `docket customer list`)", tenant);
 	else
 		s = db_error(db, "finding the customer", err);
 	sqlite3_reset(st);
 	return s;
 }
 
-enum dk_status customer_list(struct db *db, const char *search, int (*fn)(const struct customer *, void *),
-			     void *ctx, struct dk_error *err)
+enum dk_status customer_list(struct db *db, const char *search, int (*fn)(const struct customer *, void *), void *ctx,
+			     struct dk_error *err)
 {
-	sqlite3_stmt *st = db_stmt(db,
-				   "SELECT id, tenant, name, contact_name, contact_email, contact_phone, region FROM customer"
-				   " WHERE ?1 IS NULL OR instr(lower(tenant), lower(?1)) > 0 OR instr(lower(name), lower(?1)) > 0"
-				   " ORDER BY tenant",
-				   err);
+	sqlite3_stmt *st =
+		db_stmt(db,
+			"SELECT id, tenant, name, contact_name, contact_email, contact_phone, region FROM customer"
+			" WHERE ?1 IS NULL OR instr(lower(tenant), lower(?1)) > 0 OR instr(lower(name), lower(?1)) > 0"
+			" ORDER BY tenant",
+			err);
 	if (!st)
 		return DK_STORAGE;
 	db_bind_text(st, 1, search && *search ? search : NULL);
@@ -161,9 +163,10 @@ enum dk_status requester_check(const struct requester_input *in, struct dk_error
 	for (int i = 0; party_requester_kinds[i]; i++)
 		known = known || strcmp(in->kind, party_requester_kinds[i]) == 0;
 	if (!known)
-		return dk_fail(err, DK_INVALID,
-			       "requester kind: \"%.40s\" is not one of law_enforcement, government, civil_litigant, other",
-			       in->kind);
+		return dk_fail(
+			err, DK_INVALID,
+			"requester kind: \"%.40s\" is not one of law_enforcement, government, civil_litigant, other",
+			in->kind);
 	char cc[3], sub[4];
 	if ((s = text_check("agency", in->agency, TEXT_SHORT_MAX, false, false, err)) ||
 	    (s = text_check("jurisdiction", in->jurisdiction, 10, false, true, err)) ||
@@ -183,10 +186,11 @@ enum dk_status requester_find_or_create(struct db *db, const struct requester_in
 	if (s)
 		return s;
 	const char *agency = in->agency ? in->agency : "", *email = in->email ? in->email : "";
-	sqlite3_stmt *st = db_stmt(db,
-				   "SELECT id FROM requester WHERE name = ?1 AND kind = ?2 AND agency = ?3 AND country = ?4"
-				   " AND subdivision = ?5 AND email = ?6",
-				   err);
+	sqlite3_stmt *st =
+		db_stmt(db,
+			"SELECT id FROM requester WHERE name = ?1 AND kind = ?2 AND agency = ?3 AND country = ?4"
+			" AND subdivision = ?5 AND email = ?6",
+			err);
 	if (!st)
 		return DK_STORAGE;
 	db_bind_text(st, 1, in->name);

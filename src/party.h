@@ -54,8 +54,8 @@ enum dk_status customer_add(struct db *db, const struct acting *by, const struct
 enum dk_status customer_find(struct db *db, const char *tenant, int64_t *id, struct dk_error *err);
 
 /* Calls fn for each customer (by tenant), or those whose tenant or name contains search. */
-enum dk_status customer_list(struct db *db, const char *search, int (*fn)(const struct customer *, void *),
-			     void *ctx, struct dk_error *err);
+enum dk_status customer_list(struct db *db, const char *search, int (*fn)(const struct customer *, void *), void *ctx,
+			     struct dk_error *err);
 
 /* Checks requester input without touching the database. */
 enum dk_status requester_check(const struct requester_input *in, struct dk_error *err);

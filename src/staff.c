@@ -64,7 +64,9 @@ enum dk_status staff_resolve(struct db *db, const struct actor *who, struct acti
 	if (s)
 		return s;
 	if (role == STAFF_NONE)
-		return dk_fail(err, DK_REFUSED, "%s is not active staff in this database: reading only (an admin can run `docket staff add %s`)",
+		return dk_fail(err, DK_REFUSED,
+			       "%s is not active staff in this database: reading only (an admin can run `docket staff "
+			       "add %s`)",
 			       who->login, who->login);
 	snprintf(out->login, sizeof out->login, "%s", who->login);
 	if (!who->as || !*who->as || strcmp(who->as, who->login) == 0) {
@@ -73,7 +75,8 @@ enum dk_status staff_resolve(struct db *db, const struct actor *who, struct acti
 		return DK_OK;
 	}
 	if (role != STAFF_ADMIN)
-		return dk_fail(err, DK_REFUSED, "%s may not act for %s: only an admin may use --actor", who->login, who->as);
+		return dk_fail(err, DK_REFUSED, "%s may not act for %s: only an admin may use --actor", who->login,
+			       who->as);
 	if (strlen(who->as) > STAFF_LOGIN_MAX)
 		return dk_fail(err, DK_INVALID, "--actor: login too long");
 	enum staff_role as_role;
@@ -94,7 +97,8 @@ static enum dk_status check_login(const char *login, struct dk_error *err)
 	for (const char *p = login; *p; p++)
 		if (!(*p == '-' || *p == '_' || *p == '.' || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
 		      (*p >= 'A' && *p <= 'Z')))
-			return dk_fail(err, DK_INVALID, "login: \"%s\" may hold only letters, digits, '.', '-' and '_'", login);
+			return dk_fail(err, DK_INVALID, "login: \"%s\" may hold only letters, digits, '.', '-' and '_'",
+				       login);
 	return DK_OK;
 }
 
@@ -127,8 +131,8 @@ static enum dk_status insert_staff(struct db *db, const struct acting *by, const
 	return s;
 }
 
-enum dk_status staff_add(struct db *db, const struct acting *by, const char *login, const char *name,
-			 const char *role, struct dk_error *err)
+enum dk_status staff_add(struct db *db, const struct acting *by, const char *login, const char *name, const char *role,
+			 struct dk_error *err)
 {
 	enum dk_status s;
 	if ((s = check_login(login, err)) || (s = text_check("name", name, TEXT_SHORT_MAX, false, true, err)))
@@ -177,8 +181,7 @@ enum dk_status staff_bootstrap(struct db *db, const char *login, int *made, stru
 	return db_commit(db, err);
 }
 
-enum dk_status staff_list(struct db *db, int (*fn)(const struct staff *, void *), void *ctx,
-			  struct dk_error *err)
+enum dk_status staff_list(struct db *db, int (*fn)(const struct staff *, void *), void *ctx, struct dk_error *err)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT login, name, role, active, created_at FROM staff ORDER BY login", err);
 	if (!st)

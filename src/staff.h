@@ -46,15 +46,14 @@ enum staff_role staff_role_parse(const char *s);
 enum dk_status staff_resolve(struct db *db, const struct actor *who, struct acting *out, struct dk_error *err);
 
 /* Adds a staff member (admins only). */
-enum dk_status staff_add(struct db *db, const struct acting *by, const char *login, const char *name,
-			 const char *role, struct dk_error *err);
+enum dk_status staff_add(struct db *db, const struct acting *by, const char *login, const char *name, const char *role,
+			 struct dk_error *err);
 
 /* For `docket init`: makes login an admin when the database has no staff yet. *made says whether
  * it did. */
 enum dk_status staff_bootstrap(struct db *db, const char *login, int *made, struct dk_error *err);
 
 /* Calls fn for each staff member, by login. fn returns non-zero to stop. */
-enum dk_status staff_list(struct db *db, int (*fn)(const struct staff *, void *), void *ctx,
-			  struct dk_error *err);
+enum dk_status staff_list(struct db *db, int (*fn)(const struct staff *, void *), void *ctx, struct dk_error *err);
 
 #endif

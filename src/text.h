@@ -10,8 +10,8 @@
 
 #include "status.h"
 
-#define TEXT_SHORT_MAX 200  /* names, references, identifiers: bytes */
-#define TEXT_LONG_MAX 10000 /* notes: bytes */
+#define TEXT_SHORT_MAX 200   /* names, references, identifiers: bytes */
+#define TEXT_LONG_MAX  10000 /* notes: bytes */
 
 /* Whether s[0..n) is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF). */
 bool text_utf8_valid(const char *s, size_t n);

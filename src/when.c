@@ -99,8 +99,7 @@ enum dk_status when_parse(const char *field, const char *s, int64_t *out, struct
 	return DK_OK;
 bad:
 	return dk_fail(err, DK_INVALID,
-		       "%s: \"%.40s\" is not an ISO-8601 date or time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)", field,
-		       s);
+		       "%s: \"%.40s\" is not an ISO-8601 date or time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)", field, s);
 }
 
 void when_format(int64_t t, char *out, size_t n)

@@ -61,12 +61,15 @@ enum dk_status wf_load_facts(struct db *db, int64_t id, struct facts *f, struct 
 		" coalesce(due_at, 0), emergency, cross_region, process_flag,"
 		" EXISTS (SELECT 1 FROM verification WHERE demand_id = d.id),"
 		" (SELECT count(*) FROM nd_order WHERE demand_id = d.id),"
-		" EXISTS (SELECT 1 FROM nd_order AS o WHERE o.demand_id = d.id AND (o.lifted_at IS NULL OR o.lifted_at > ?2)"
+		" EXISTS (SELECT 1 FROM nd_order AS o WHERE o.demand_id = d.id AND (o.lifted_at IS NULL OR o.lifted_at "
+		"> ?2)"
 		"   AND (o.indefinite = 1 OR o.expires_at IS NULL OR o.expires_at > ?2)),"
 		" EXISTS (SELECT 1 FROM nd_order WHERE demand_id = d.id AND indefinite = 1 AND lifted_at IS NULL),"
 		" (SELECT coalesce(max(coalesce(lifted_at, expires_at)), 0) FROM nd_order WHERE demand_id = d.id),"
-		" (SELECT coalesce(min(sent_at), 0) FROM notice WHERE demand_id = d.id AND kind = 'advance' AND status = 'sent'),"
-		" (SELECT coalesce(max(sent_at), 0) FROM notice WHERE demand_id = d.id AND kind IN ('advance', 'delayed')"
+		" (SELECT coalesce(min(sent_at), 0) FROM notice WHERE demand_id = d.id AND kind = 'advance' AND status "
+		"= 'sent'),"
+		" (SELECT coalesce(max(sent_at), 0) FROM notice WHERE demand_id = d.id AND kind IN ('advance', "
+		"'delayed')"
 		"   AND status = 'sent')"
 		" FROM demand AS d WHERE d.id = ?1",
 		err);
@@ -127,7 +130,8 @@ enum dk_status wf_check_version(const struct facts *f, int64_t expect, struct dk
 {
 	if (expect && expect != f->version)
 		return dk_fail(err, DK_REFUSED,
-			       "demand %lld: changed by someone else since it was read (version %lld, now %lld); reload and try again",
+			       "demand %lld: changed by someone else since it was read (version %lld, now %lld); "
+			       "reload and try again",
 			       (long long)f->id, (long long)expect, (long long)f->version);
 	return DK_OK;
 }
@@ -135,8 +139,8 @@ enum dk_status wf_check_version(const struct facts *f, int64_t expect, struct dk
 /* Bumps the version, as the write that every change to a demand makes; refuses a concurrent change. */
 enum dk_status wf_touch(struct db *db, const struct facts *f, struct dk_error *err)
 {
-	sqlite3_stmt *st = db_stmt(db, "UPDATE demand SET version = version + 1, updated_at = ?3 WHERE id = ?1 AND version = ?2",
-				   err);
+	sqlite3_stmt *st = db_stmt(
+		db, "UPDATE demand SET version = version + 1, updated_at = ?3 WHERE id = ?1 AND version = ?2", err);
 	if (!st)
 		return DK_STORAGE;
 	sqlite3_bind_int64(st, 1, f->id);
@@ -144,7 +148,8 @@ enum dk_status wf_touch(struct db *db, const struct facts *f, struct dk_error *e
 	sqlite3_bind_int64(st, 3, f->now);
 	enum dk_status s = db_exec_stmt(db, st, "updating the demand", err);
 	if (!s && sqlite3_changes(db->h) != 1)
-		return dk_fail(err, DK_REFUSED, "demand %lld: changed by someone else; reload and try again", (long long)f->id);
+		return dk_fail(err, DK_REFUSED, "demand %lld: changed by someone else; reload and try again",
+			       (long long)f->id);
 	return s;
 }
 
@@ -170,7 +175,7 @@ void wf_fmt_time(int64_t t, char *out, size_t n, const char **p)
 }
 
 enum dk_status wf_log_event(struct db *db, const struct acting *by, int64_t id, const char *action, struct buf *ch,
-				const char *note, int64_t now, struct dk_error *err)
+			    const char *note, int64_t now, struct dk_error *err)
 {
 	audit_changes_end(ch);
 	enum dk_status s = ch->oom ? dk_fail(err, DK_STORAGE, "out of memory")
@@ -180,8 +185,7 @@ enum dk_status wf_log_event(struct db *db, const struct acting *by, int64_t id, 
 }
 
 /* Checks one named guard; returns false with the reason in why. */
-static bool guard_holds(struct db *db, const struct facts *f, const char *guard, const char *note, char *why,
-			size_t n)
+static bool guard_holds(struct db *db, const struct facts *f, const char *guard, const char *note, char *why, size_t n)
 {
 	char a[32], b[32];
 	if (strcmp(guard, "emergency") == 0) {
@@ -202,15 +206,19 @@ static bool guard_holds(struct db *db, const struct facts *f, const char *guard,
 		snprintf(why, n, "it is flagged %s%s%s: record how the review handled it with --note",
 			 f->cross_region ? "cross-region (requester outside the data's region)" : "",
 			 f->cross_region && f->process_flag ? " and " : "",
-			 f->process_flag ? "for process (content requested under an instrument that cannot compel it)" : "");
+			 f->process_flag ? "for process (content requested under an instrument that cannot compel it)"
+					 : "");
 	} else if (strcmp(guard, "no_order") == 0) {
 		if (!f->in_force)
 			return true;
-		snprintf(why, n, "a non-disclosure order is in force: the customer may not be told (move to disclosing)");
+		snprintf(why, n,
+			 "a non-disclosure order is in force: the customer may not be told (move to disclosing)");
 	} else if (strcmp(guard, "order_in_force") == 0) {
 		if (f->in_force)
 			return true;
-		snprintf(why, n, "no non-disclosure order is in force: the customer must be notified first (move to notifying)");
+		snprintf(
+			why, n,
+			"no non-disclosure order is in force: the customer must be notified first (move to notifying)");
 	} else if (strcmp(guard, "verified") == 0) {
 		if (f->verified)
 			return true;
@@ -220,7 +228,8 @@ static bool guard_holds(struct db *db, const struct facts *f, const char *guard,
 		if (f->emergency)
 			return true;
 		if (!f->advance_sent) {
-			snprintf(why, n, "the customer has not been notified yet (docket notice %lld --via ...)", (long long)f->id);
+			snprintf(why, n, "the customer has not been notified yet (docket notice %lld --via ...)",
+				 (long long)f->id);
 			return false;
 		}
 		int64_t until = f->advance_sent + db_policy(db, "notice_wait_days", 7) * WHEN_DAY;
@@ -238,7 +247,8 @@ static bool guard_holds(struct db *db, const struct facts *f, const char *guard,
 			return true;
 		if (f->in_force) {
 			when_format(f->order_end, a, sizeof a);
-			snprintf(why, n, "the non-disclosure order is in force until %s: the customer notice is owed after it",
+			snprintf(why, n,
+				 "the non-disclosure order is in force until %s: the customer notice is owed after it",
 				 f->order_end ? a : "further notice");
 			return false;
 		}
@@ -253,8 +263,7 @@ static bool guard_holds(struct db *db, const struct facts *f, const char *guard,
 }
 
 /* Checks every guard in the space-separated list; returns false at the first that fails. */
-static bool guards_hold(struct db *db, const struct facts *f, const char *guards, const char *note, char *why,
-			size_t n)
+static bool guards_hold(struct db *db, const struct facts *f, const char *guards, const char *note, char *why, size_t n)
 {
 	char copy[200];
 	snprintf(copy, sizeof copy, "%s", guards);
@@ -268,14 +277,18 @@ static bool guards_hold(struct db *db, const struct facts *f, const char *guards
 /* Lists the moves from a state as "a, b, closed(x)" for refusals. */
 static void moves_from(struct db *db, const char *from, char *out, size_t n)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT to_state, outcome FROM transition WHERE from_state = ?1 ORDER BY to_state = 'closed', to_state, outcome", NULL);
+	sqlite3_stmt *st = db_stmt(db,
+				   "SELECT to_state, outcome FROM transition WHERE from_state = ?1 ORDER BY to_state = "
+				   "'closed', to_state, outcome",
+				   NULL);
 	size_t used = 0;
 	out[0] = '\0';
 	if (!st)
 		return;
 	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW && used < n) {
-		const char *to = (const char *)sqlite3_column_text(st, 0), *oc = (const char *)sqlite3_column_text(st, 1);
+		const char *to = (const char *)sqlite3_column_text(st, 0),
+			   *oc = (const char *)sqlite3_column_text(st, 1);
 		used += (size_t)snprintf(out + used, n - used, "%s%s%s%s%s", used ? ", " : "", to, *oc ? "(" : "", oc,
 					 *oc ? ")" : "");
 	}
@@ -300,7 +313,8 @@ static enum dk_status disclosed_scope(const struct facts *f, const struct move_r
 	for (size_t i = 0; i < req->n_disclosed; i++) {
 		unsigned bit = demand_category_parse(req->disclosed[i]);
 		if (!bit)
-			return dk_fail(err, DK_INVALID, "disclosed: \"%.40s\" is not one of subscriber, non_content, content",
+			return dk_fail(err, DK_INVALID,
+				       "disclosed: \"%.40s\" is not one of subscriber, non_content, content",
 				       req->disclosed[i]);
 		*mask |= bit;
 	}
@@ -311,11 +325,13 @@ static enum dk_status disclosed_scope(const struct facts *f, const struct move_r
 	if (*mask & ~f->requested) {
 		char cats[64];
 		demand_categories_format(*mask & ~f->requested, ", ", cats, sizeof cats);
-		return dk_fail(err, DK_REFUSED, "demand %lld: cannot disclose %s: not requested", (long long)f->id, cats);
+		return dk_fail(err, DK_REFUSED, "demand %lld: cannot disclose %s: not requested", (long long)f->id,
+			       cats);
 	}
 	if ((*mask & CAT_CONTENT) && !f->emergency && !workflow_instrument_compels_content(f->instrument))
 		return dk_fail(err, DK_REFUSED,
-			       "demand %lld: a %s cannot compel content: disclose non-content only, or record the warrant as its own demand",
+			       "demand %lld: a %s cannot compel content: disclose non-content only, or record the "
+			       "warrant as its own demand",
 			       (long long)f->id, f->instrument);
 	if (content != ((*mask & CAT_CONTENT) != 0))
 		return dk_fail(err, DK_REFUSED, "demand %lld: outcome %s does not match the categories disclosed",
@@ -335,15 +351,17 @@ static enum dk_status do_move(struct db *db, const struct acting *by, const stru
 	char moves[600];
 	if (strcmp(req->to, "closed") == 0 && !*outcome) {
 		moves_from(db, f.status, moves, sizeof moves);
-		return dk_fail(err, DK_INVALID, "demand %lld: closing needs --outcome; moves from %s: %s", id, f.status, moves);
+		return dk_fail(err, DK_INVALID, "demand %lld: closing needs --outcome; moves from %s: %s", id, f.status,
+			       moves);
 	}
 	if (strcmp(req->to, "closed") != 0 && *outcome)
 		return dk_fail(err, DK_INVALID, "demand %lld: --outcome goes only with a move to closed", id);
 
-	sqlite3_stmt *st = db_stmt(db,
-				   "SELECT needs_attorney, guard FROM transition WHERE from_state = ?1 AND to_state = ?2"
-				   " AND outcome = ?3",
-				   err);
+	sqlite3_stmt *st =
+		db_stmt(db,
+			"SELECT needs_attorney, guard FROM transition WHERE from_state = ?1 AND to_state = ?2"
+			" AND outcome = ?3",
+			err);
 	if (!st)
 		return DK_STORAGE;
 	sqlite3_bind_text(st, 1, f.status, -1, SQLITE_STATIC);
@@ -359,17 +377,19 @@ static enum dk_status do_move(struct db *db, const struct acting *by, const stru
 	snprintf(target, sizeof target, "%s%s%s%s", req->to, *outcome ? "(" : "", outcome, *outcome ? ")" : "");
 	if (rc == SQLITE_DONE) {
 		moves_from(db, f.status, moves, sizeof moves);
-		return dk_fail(err, DK_REFUSED, "demand %lld: cannot move from %s to %s; moves from %s: %s", id, f.status,
-			       target, f.status, moves);
+		return dk_fail(err, DK_REFUSED, "demand %lld: cannot move from %s to %s; moves from %s: %s", id,
+			       f.status, target, f.status, moves);
 	}
 	if (rc != SQLITE_ROW)
 		return db_error(db, "reading the workflow", err);
 	if (needs_attorney && by->role != STAFF_ATTORNEY)
-		return dk_fail(err, DK_REFUSED, "demand %lld: moving from %s to %s is a legal decision for an attorney (%s is %s)",
-			       id, f.status, target, by->actor, staff_role_name(by->role));
+		return dk_fail(err, DK_REFUSED,
+			       "demand %lld: moving from %s to %s is a legal decision for an attorney (%s is %s)", id,
+			       f.status, target, by->actor, staff_role_name(by->role));
 	char why[400];
 	if (!guards_hold(db, &f, guards, req->note, why, sizeof why))
-		return dk_fail(err, DK_REFUSED, "demand %lld: cannot move from %s to %s: %s", id, f.status, target, why);
+		return dk_fail(err, DK_REFUSED, "demand %lld: cannot move from %s to %s: %s", id, f.status, target,
+			       why);
 	unsigned disclosed = 0;
 	if (*outcome && (s = disclosed_scope(&f, req, &disclosed, err)))
 		return s;
@@ -433,7 +453,8 @@ enum dk_status workflow_move(struct db *db, const struct acting *by, const struc
 	if ((s = text_check("note", req->note, TEXT_LONG_MAX, true, false, err)))
 		return s;
 	if (by->role == STAFF_NONE)
-		return dk_fail(err, DK_REFUSED, "demand %lld: %s may not change demands", (long long)req->id, by->actor);
+		return dk_fail(err, DK_REFUSED, "demand %lld: %s may not change demands", (long long)req->id,
+			       by->actor);
 	if ((s = db_begin(db, err)))
 		return s;
 	if ((s = do_move(db, by, req, err))) {
@@ -443,8 +464,8 @@ enum dk_status workflow_move(struct db *db, const struct acting *by, const struc
 	return db_commit(db, err);
 }
 
-enum dk_status workflow_allowed(struct db *db, int64_t id, int (*fn)(const struct allowed_move *, void *),
-				void *ctx, struct dk_error *err)
+enum dk_status workflow_allowed(struct db *db, int64_t id, int (*fn)(const struct allowed_move *, void *), void *ctx,
+				struct dk_error *err)
 {
 	struct facts f;
 	enum dk_status s = wf_load_facts(db, id, &f, err);
@@ -456,9 +477,11 @@ enum dk_status workflow_allowed(struct db *db, int64_t id, int (*fn)(const struc
 		bool attorney;
 	} rows[32];
 	int n = 0;
-	sqlite3_stmt *st = db_stmt(db, "SELECT to_state, outcome, needs_attorney, guard FROM transition WHERE from_state = ?1"
-				       " ORDER BY to_state = 'closed', to_state, outcome",
-				   err);
+	sqlite3_stmt *st =
+		db_stmt(db,
+			"SELECT to_state, outcome, needs_attorney, guard FROM transition WHERE from_state = ?1"
+			" ORDER BY to_state = 'closed', to_state, outcome",
+			err);
 	if (!st)
 		return DK_STORAGE;
 	sqlite3_bind_text(st, 1, f.status, -1, SQLITE_STATIC);

@@ -28,9 +28,9 @@
 
 struct move_request {
 	int64_t id;
-	const char *to;      /* state name */
-	const char *outcome; /* required when to is closed, else NULL */
-	const char *note;    /* optional, except where review_note asks for one */
+	const char *to;               /* state name */
+	const char *outcome;          /* required when to is closed, else NULL */
+	const char *note;             /* optional, except where review_note asks for one */
 	const char *const *disclosed; /* categories disclosed, when closing as disclosed; optional */
 	size_t n_disclosed;
 	int64_t expect_version; /* refuse if the demand changed since this version was read; 0: don't check */
@@ -49,8 +49,8 @@ struct allowed_move {
 };
 
 /* Calls fn for each move the transition table allows from the demand's current state. */
-enum dk_status workflow_allowed(struct db *db, int64_t id, int (*fn)(const struct allowed_move *, void *),
-				void *ctx, struct dk_error *err);
+enum dk_status workflow_allowed(struct db *db, int64_t id, int (*fn)(const struct allowed_move *, void *), void *ctx,
+				struct dk_error *err);
 
 /* Assigns the demand to a staff member (login "" unassigns). */
 enum dk_status workflow_assign(struct db *db, const struct acting *by, int64_t id, const char *login,
@@ -81,8 +81,8 @@ enum dk_status workflow_authenticate(struct db *db, const struct acting *by, int
 				     const char *note, struct dk_error *err);
 
 /* Moves the current state's deadline later, with the reason; never earlier, never silently. */
-enum dk_status workflow_extend(struct db *db, const struct acting *by, int64_t id, const char *due,
-			       const char *reason, struct dk_error *err);
+enum dk_status workflow_extend(struct db *db, const struct acting *by, int64_t id, const char *due, const char *reason,
+			       struct dk_error *err);
 
 /* Records a customer notice delivered outside docket (via letter, phone or email) at time at
  * (ISO-8601; now when NULL). Refused while a non-disclosure order is in force. */

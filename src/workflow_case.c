@@ -22,7 +22,7 @@
 				       (by)->actor);                                                                   \
 		if ((s_ = db_begin(db, err)))                                                                          \
 			return s_;                                                                                     \
-		if ((s_ = wf_load_facts(db, id, &(f), err)) || (s_ = wf_check_version(&(f), expect, err)) ||                \
+		if ((s_ = wf_load_facts(db, id, &(f), err)) || (s_ = wf_check_version(&(f), expect, err)) ||           \
 		    (s_ = (body))) {                                                                                   \
 			db_rollback(db);                                                                               \
 			return s_;                                                                                     \
@@ -50,8 +50,8 @@ static enum dk_status do_assign(struct db *db, const struct acting *by, const st
 		int rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc != SQLITE_ROW)
-			return dk_fail(err, DK_INVALID, "demand %lld: cannot assign to %s: not active staff", (long long)f->id,
-				       login);
+			return dk_fail(err, DK_INVALID, "demand %lld: cannot assign to %s: not active staff",
+				       (long long)f->id, login);
 	}
 	if ((s = wf_touch(db, f, err)))
 		return s;
@@ -77,8 +77,7 @@ enum dk_status workflow_assign(struct db *db, const struct acting *by, int64_t i
 	WITH_DEMAND(db, by, id, expect_version, f, err, do_assign(db, by, &f, login, err));
 }
 
-enum dk_status workflow_note(struct db *db, const struct acting *by, int64_t id, const char *text,
-			     struct dk_error *err)
+enum dk_status workflow_note(struct db *db, const struct acting *by, int64_t id, const char *text, struct dk_error *err)
 {
 	enum dk_status s = text_check("note", text, TEXT_LONG_MAX, true, true, err);
 	if (s)
@@ -94,10 +93,11 @@ static enum dk_status do_order(struct db *db, const struct acting *by, struct fa
 			       int64_t issued, int64_t expires, int64_t lifted, struct dk_error *err)
 {
 	enum dk_status s;
-	sqlite3_stmt *st = db_stmt(db,
-				   "SELECT id, statute, coalesce(expires_at, 0), indefinite, challenged, coalesce(lifted_at, 0)"
-				   " FROM nd_order WHERE demand_id = ?1 AND reference = ?2",
-				   err);
+	sqlite3_stmt *st =
+		db_stmt(db,
+			"SELECT id, statute, coalesce(expires_at, 0), indefinite, challenged, coalesce(lifted_at, 0)"
+			" FROM nd_order WHERE demand_id = ?1 AND reference = ?2",
+			err);
 	if (!st)
 		return DK_STORAGE;
 	sqlite3_bind_int64(st, 1, f->id);
@@ -127,14 +127,15 @@ static enum dk_status do_order(struct db *db, const struct acting *by, struct fa
 	bool challenged = in->challenged || old_chal;
 	if ((s = wf_touch(db, f, err)))
 		return s;
-	st = db_stmt(db,
-		     "INSERT INTO nd_order (demand_id, reference, statute, issued_at, expires_at, indefinite, challenged,"
-		     " lifted_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-		     " ON CONFLICT (demand_id, reference) DO UPDATE SET"
-		     " statute = CASE WHEN excluded.statute <> '' THEN excluded.statute ELSE statute END,"
-		     " issued_at = coalesce(excluded.issued_at, issued_at), expires_at = excluded.expires_at,"
-		     " indefinite = excluded.indefinite, challenged = excluded.challenged, lifted_at = excluded.lifted_at",
-		     err);
+	st = db_stmt(
+		db,
+		"INSERT INTO nd_order (demand_id, reference, statute, issued_at, expires_at, indefinite, challenged,"
+		" lifted_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+		" ON CONFLICT (demand_id, reference) DO UPDATE SET"
+		" statute = CASE WHEN excluded.statute <> '' THEN excluded.statute ELSE statute END,"
+		" issued_at = coalesce(excluded.issued_at, issued_at), expires_at = excluded.expires_at,"
+		" indefinite = excluded.indefinite, challenged = excluded.challenged, lifted_at = excluded.lifted_at",
+		err);
 	if (!st)
 		return DK_STORAGE;
 	sqlite3_bind_int64(st, 1, f->id);
@@ -216,8 +217,8 @@ enum dk_status workflow_order(struct db *db, const struct acting *by, int64_t id
 	WITH_DEMAND(db, by, id, 0, f, err, do_order(db, by, &f, in, issued, expires, lifted, err));
 }
 
-static enum dk_status do_authenticate(struct db *db, const struct acting *by, const struct facts *f,
-				      const char *method, const char *note, struct dk_error *err)
+static enum dk_status do_authenticate(struct db *db, const struct acting *by, const struct facts *f, const char *method,
+				      const char *note, struct dk_error *err)
 {
 	enum dk_status s;
 	if ((s = wf_touch(db, f, err)))
@@ -246,7 +247,8 @@ enum dk_status workflow_authenticate(struct db *db, const struct acting *by, int
 {
 	enum dk_status s;
 	if (!demand_name_known(workflow_verify_methods, method))
-		return dk_fail(err, DK_INVALID, "method: \"%.40s\" is not one of callback, email-domain, portal, supervisor",
+		return dk_fail(err, DK_INVALID,
+			       "method: \"%.40s\" is not one of callback, email-domain, portal, supervisor",
 			       method ? method : "");
 	if ((s = text_check("note", note, TEXT_LONG_MAX, true, false, err)))
 		return s;
@@ -277,8 +279,8 @@ static enum dk_status do_extend(struct db *db, const struct acting *by, const st
 	return wf_log_event(db, by, f->id, "extended", &ch, reason, f->now, err);
 }
 
-enum dk_status workflow_extend(struct db *db, const struct acting *by, int64_t id, const char *due,
-			       const char *reason, struct dk_error *err)
+enum dk_status workflow_extend(struct db *db, const struct acting *by, int64_t id, const char *due, const char *reason,
+			       struct dk_error *err)
 {
 	enum dk_status s;
 	int64_t t;
@@ -296,12 +298,13 @@ static enum dk_status do_notice(struct db *db, const struct acting *by, const st
 	long long id = (long long)f->id;
 	if (strcmp(f->status, "notifying") != 0 && strcmp(f->status, "disclosing") != 0 &&
 	    strcmp(f->status, "notice_owed") != 0)
-		return dk_fail(err, DK_REFUSED,
-			       "demand %lld: in %s; a customer notice is recorded in notifying, disclosing or notice_owed", id,
-			       f->status);
+		return dk_fail(
+			err, DK_REFUSED,
+			"demand %lld: in %s; a customer notice is recorded in notifying, disclosing or notice_owed", id,
+			f->status);
 	if (f->in_force)
-		return dk_fail(err, DK_REFUSED, "demand %lld: a non-disclosure order is in force: the customer may not be told",
-			       id);
+		return dk_fail(err, DK_REFUSED,
+			       "demand %lld: a non-disclosure order is in force: the customer may not be told", id);
 	char when[32];
 	when_format(at, when, sizeof when);
 	if (at < f->received_at)
@@ -319,16 +322,18 @@ static enum dk_status do_notice(struct db *db, const struct acting *by, const st
 	int gagged = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
 	if (gagged)
-		return dk_fail(err, DK_REFUSED, "demand %lld: a non-disclosure order was in force at %s: the customer may not have been told then",
+		return dk_fail(err, DK_REFUSED,
+			       "demand %lld: a non-disclosure order was in force at %s: the customer may not have been "
+			       "told then",
 			       id, when);
 	const char *kind = f->n_orders > 0 ? "delayed" : "advance";
 	if ((s = wf_touch(db, f, err)))
 		return s;
 	st = db_stmt(db,
-				   "INSERT INTO notice (demand_id, kind, via, recipient, status, created_at, sent_at)"
-				   " SELECT ?1, ?2, ?3, c.contact_email, 'sent', ?4, ?5 FROM demand AS d"
-				   " JOIN customer AS c ON c.id = d.customer_id WHERE d.id = ?1",
-				   err);
+		     "INSERT INTO notice (demand_id, kind, via, recipient, status, created_at, sent_at)"
+		     " SELECT ?1, ?2, ?3, c.contact_email, 'sent', ?4, ?5 FROM demand AS d"
+		     " JOIN customer AS c ON c.id = d.customer_id WHERE d.id = ?1",
+		     err);
 	if (!st)
 		return DK_STORAGE;
 	sqlite3_bind_int64(st, 1, f->id);

@@ -13,11 +13,11 @@ struct facts {
 	bool emergency, cross_region, process_flag;
 	bool verified;
 	int64_t n_orders;
-	bool in_force;         /* an order is in force now */
-	bool open_ended;       /* an indefinite order not lifted */
-	int64_t order_end;     /* latest lifted_at or expires_at over the orders */
-	int64_t advance_sent;  /* first advance customer notice sent, 0 when none */
-	int64_t last_notice;   /* last customer notice sent (advance or delayed), 0 when none */
+	bool in_force;        /* an order is in force now */
+	bool open_ended;      /* an indefinite order not lifted */
+	int64_t order_end;    /* latest lifted_at or expires_at over the orders */
+	int64_t advance_sent; /* first advance customer notice sent, 0 when none */
+	int64_t last_notice;  /* last customer notice sent (advance or delayed), 0 when none */
 	unsigned requested;
 };
 
