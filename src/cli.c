@@ -24,12 +24,25 @@ const struct cli_command cli_commands[] = {
 	{"customer", cli_cmd_customer,
 	 "customer add --tenant ID --name NAME --region REGION [--contact NAME] [--email ADDR] [--phone TEL]\n"
 	 "       docket customer list [--search TEXT] [--format table|json|csv]",
-	 "add or list customers", ""},
+	 "add or list customers",
+	 "  --tenant ID       the customer's tenant id (unique)\n"
+	 "  --name NAME       the customer's name\n"
+	 "  --region REGION   the data region it chose: us-east, us-west, eu-west, eu-central, uk-south,\n"
+	 "                    ca-central, ap-southeast, ap-northeast, au-east, br-south, in-central\n"
+	 "  --contact NAME    the contact person for notices\n"
+	 "  --email ADDR      the contact's e-mail address\n"
+	 "  --phone TEL       the contact's phone number\n"
+	 "  --search TEXT     with list: only tenant ids or names containing TEXT\n"
+	 "  --format F        with list: table (default), json or csv\n"},
 	{"staff", cli_cmd_staff,
 	 "staff add LOGIN --name NAME --role intake|attorney|admin\n"
 	 "       docket staff list [--format table|json|csv]",
-	 "add or list staff", ""},
-	{"requester", cli_cmd_requester, "requester list [--format table|json|csv]", "list requesters", ""},
+	 "add or list staff",
+	 "  --name NAME     the staff member's name\n"
+	 "  --role ROLE     intake, attorney or admin\n"
+	 "  --format F      with list: table (default), json or csv\n"},
+	{"requester", cli_cmd_requester, "requester list [--format table|json|csv]", "list requesters",
+	 "  --format F      table (default), json or csv\n"},
 	{"add", cli_cmd_add,
 	 "add --ref REF --channel CH --instrument INST --customer TENANT --requester NAME --kind KIND\n"
 	 "       --jurisdiction CC[-SUB] --category CAT... [--identifier ID...] [--source NAME] [--received TIME]\n"
@@ -68,7 +81,8 @@ const struct cli_command cli_commands[] = {
 	 "  --limit N           at most N rows\n"
 	 "  --format F          table (default), json or csv\n"},
 	{"show", cli_cmd_show, "show ID [--format table|json]",
-	 "show a demand: fields, identifiers, orders, notices, timeline and the moves from here", ""},
+	 "show a demand: fields, identifiers, orders, notices, timeline and the moves from here",
+	 "  --format F      table (default) or json\n"},
 	{"move", cli_cmd_move,
 	 "move ID STATE [--outcome OUTCOME] [--note TEXT] [--disclosed CAT...] [--expect-version N]",
 	 "move a demand along the workflow",
@@ -94,14 +108,20 @@ const struct cli_command cli_commands[] = {
 	 "  --challenged     it is being challenged\n"},
 	{"authenticate", cli_cmd_authenticate,
 	 "authenticate ID --method callback|email-domain|portal|supervisor [--note TEXT]",
-	 "record how the requester's identity was verified", ""},
+	 "record how the requester's identity was verified",
+	 "  --method M      callback, email-domain, portal or supervisor\n"
+	 "  --note TEXT     how it was done (the number called, the supervisor's name)\n"},
 	{"extend", cli_cmd_extend, "extend ID --due DATE --reason TEXT", "extend the current deadline, with the reason",
-	 ""},
+	 "  --due DATE      the new deadline, later than the current one\n"
+	 "  --reason TEXT   why (kept in the timeline)\n"},
 	{"notice", cli_cmd_notice, "notice ID --via letter|phone|email [--at TIME]",
-	 "record a customer notice delivered outside docket", ""},
+	 "record a customer notice delivered outside docket",
+	 "  --via V         letter, phone or email\n"
+	 "  --at TIME       when it was delivered (default now)\n"},
 	{"due", cli_cmd_due, "due [--within DAYS] [--format table|json|csv]",
 	 "list what is late or due soon; exit status 1 when anything is late",
-	 "  --within DAYS   how far ahead to look (default: policy due_soon_days, 7)\n"},
+	 "  --within DAYS   how far ahead to look (default: policy due_soon_days, 7)\n"
+	 "  --format F      table (default), json or csv\n"},
 	{"verify", cli_cmd_verify, "verify [--head HASH]",
 	 "check the audit chain and the database's integrity; prints the chain's head",
 	 "  --head HASH   also check that the chain still contains HASH (kept outside the database)\n"},

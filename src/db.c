@@ -286,6 +286,26 @@ fail:
 	return s;
 }
 
+/* The WAL size above which closing truncates it. */
+#define DB_WAL_TRUNCATE_BYTES (1 << 20)
+
+/* Connections close without the checkpoint SQLite would make (see db_open), so the WAL outlives
+ * them; but the next process to open the file rebuilds its index by reading every frame of it,
+ * and, not knowing what was already copied back, checkpoints all of it again at its first commit.
+ * Past a size, copy it back and truncate it now, without waiting for readers. */
+static void truncate_big_wal(struct db *db)
+{
+	struct buf wal;
+	struct stat sb;
+	buf_init(&wal);
+	buf_printf(&wal, "%s-wal", db->path);
+	if (!wal.oom && stat(wal.data, &sb) == 0 && sb.st_size > DB_WAL_TRUNCATE_BYTES) {
+		sqlite3_busy_timeout(db->h, 0);
+		sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	}
+	buf_free(&wal);
+}
+
 void db_close(struct db **pdb)
 {
 	struct db *db = *pdb;
@@ -293,6 +313,8 @@ void db_close(struct db **pdb)
 		return;
 	for (int i = 0; i < db->ncache; i++)
 		sqlite3_finalize(db->cache[i].st);
+	if (db->h && db->depth == 0)
+		truncate_big_wal(db);
 	if (db->h)
 		sqlite3_close(db->h);
 	free(db->path);
