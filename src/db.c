@@ -485,3 +485,11 @@ void db_bulk_mode(struct db *db, bool on, bool fresh)
 			: "PRAGMA synchronous = FULL; PRAGMA cache_size = -2000",
 		     NULL, NULL, NULL);
 }
+
+void db_import_mode(struct db *db, bool on)
+{
+	sqlite3_exec(db->h,
+		     on ? "PRAGMA mmap_size = 0; PRAGMA cache_size = -16384"
+			: "PRAGMA mmap_size = 268435456; PRAGMA cache_size = -2000",
+		     NULL, NULL, NULL);
+}

@@ -63,4 +63,9 @@ int64_t db_policy(struct db *db, const char *key, int64_t def);
  * checkpoint; a crash still rolls back to the last commit. */
 void db_bulk_mode(struct db *db, bool on, bool fresh);
 
+/* Loading many rows in one transaction with bounded memory (docket import): a page cache of a
+ * fixed size and no memory map, as every page read through the map counts as resident and a large
+ * import reads many. Durability is unchanged. Off restores the connection's defaults. */
+void db_import_mode(struct db *db, bool on);
+
 #endif

@@ -76,7 +76,11 @@ static void test_migrations_applied(void **state)
 	assert_int_equal(fx_raw_int(h, "PRAGMA user_version"), db_schema_latest());
 	assert_int_equal(fx_raw_int(h, "SELECT count(*) FROM state"), 9);
 	assert_true(fx_raw_int(h, "SELECT count(*) FROM transition") > 0);
-	assert_int_equal(fx_raw_int(h, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), 6);
+	/* The triggers of 0001 by name: later migrations add their own. */
+	assert_int_equal(fx_raw_int(h, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name IN"
+				       " ('demand_starts_received', 'demand_follows_workflow', 'notice_gag_insert',"
+				       " 'notice_gag_update', 'event_no_update', 'event_no_delete')"),
+			 6);
 	sqlite3_close(h);
 
 	/* Opening again migrates nothing and loses nothing. */
