@@ -3,6 +3,7 @@
 #include "csv.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,21 @@ static void add_data(struct csv_reader *r, const char *s, size_t n)
 	buf_add(&r->data, s, n);
 }
 
+/* Bytes that are both written and the field's value. The first limit they pass is the one
+ * reported, whatever the pieces the input came in. */
+static void add_both(struct csv_reader *r, const char *s, size_t n)
+{
+	size_t raw_room = r->raw_over ? SIZE_MAX : r->record_max - r->raw.len;
+	size_t field_room = r->fields_over || r->field_over ? SIZE_MAX : r->field_max - (r->data.len - r->field_start);
+	if (n > field_room && field_room < raw_room) {
+		add_data(r, s, n);
+		add_raw(r, s, n);
+	} else {
+		add_raw(r, s, n);
+		add_data(r, s, n);
+	}
+}
+
 static void end_field(struct csv_reader *r)
 {
 	if (!r->fields_over) {
@@ -211,8 +227,7 @@ static void stray_cr(struct csv_reader *r)
 	if (r->cr_from == ST_RECORD)
 		begin_record(r);
 	set_error(r, "a carriage return not followed by a line feed");
-	add_raw(r, "\r", 1);
-	add_data(r, "\r", 1);
+	add_both(r, "\r", 1);
 	r->state = ST_UNQUOTED;
 }
 
@@ -238,8 +253,7 @@ static enum dk_status feed(struct csv_reader *r, const char *data, size_t n, str
 		if (r->state == ST_UNQUOTED || r->state == ST_QUOTED) {
 			size_t run = plain_run(data + i, n - i, r->state == ST_QUOTED);
 			if (run) {
-				add_raw(r, data + i, run);
-				add_data(r, data + i, run);
+				add_both(r, data + i, run);
 				i += run;
 				continue;
 			}
@@ -291,8 +305,7 @@ static enum dk_status feed(struct csv_reader *r, const char *data, size_t n, str
 				r->cr_from = ST_FIELD;
 				r->state = ST_CR;
 			} else {
-				add_raw(r, &c, 1);
-				add_data(r, &c, 1);
+				add_both(r, &c, 1);
 				r->state = ST_UNQUOTED;
 			}
 			continue;
@@ -311,23 +324,21 @@ static enum dk_status feed(struct csv_reader *r, const char *data, size_t n, str
 				r->state = ST_CR;
 			} else { /* a quote */
 				set_error(r, "field %zu: a quote inside an unquoted field", r->n);
-				add_raw(r, &c, 1);
-				add_data(r, &c, 1);
+				add_both(r, &c, 1);
 			}
 			continue;
 		case ST_QUOTED:
-			add_raw(r, &c, 1);
 			if (c == '"') {
+				add_raw(r, &c, 1);
 				r->state = ST_QUOTE;
 			} else { /* a line feed inside the field */
 				r->line++;
-				add_data(r, &c, 1);
+				add_both(r, &c, 1);
 			}
 			continue;
 		case ST_QUOTE:
 			if (c == '"') {
-				add_raw(r, &c, 1);
-				add_data(r, &c, 1);
+				add_both(r, &c, 1);
 				r->state = ST_QUOTED;
 			} else if (c == ',') {
 				add_raw(r, &c, 1);
@@ -343,8 +354,7 @@ static enum dk_status feed(struct csv_reader *r, const char *data, size_t n, str
 				r->state = ST_CR;
 			} else {
 				set_error(r, "field %zu: text after the closing quote", r->n);
-				add_raw(r, &c, 1);
-				add_data(r, &c, 1);
+				add_both(r, &c, 1);
 				r->state = ST_UNQUOTED;
 			}
 			continue;

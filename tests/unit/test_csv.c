@@ -256,6 +256,18 @@ static void test_limits(void **state)
 	assert_int_equal(st, DK_OK);
 	assert_string_equal(got, "1#1[0123456789] !the record is longer than the limit of 8 bytes noraw\n2#2[ok]\n");
 	free(got);
+	/* When a run of bytes passes both the field's limit and the record's, the one passed first is
+	 * reported, whatever the pieces (a run read at once once reported the record's). */
+	struct csv_limits lim3 = {.field_max = 4, .fields_max = 10, .record_max = 10};
+	in = "abcdefghijklmnop\nok\n";
+	got = records(in, strlen(in), &lim3, &st, &err);
+	assert_string_equal(got, "1#1[abcd] !field 1 is longer than the limit of 4 bytes noraw\n2#2[ok]\n");
+	free(got);
+	in = "x,\"abcdefghijklmnop\"\n";
+	struct csv_limits lim4 = {.field_max = 20, .fields_max = 10, .record_max = 8};
+	got = records(in, strlen(in), &lim4, &st, &err);
+	assert_string_equal(got, "1#1[x|abcdefghijklmnop] !the record is longer than the limit of 8 bytes noraw\n");
+	free(got);
 	/* The defaults */
 	struct buf big;
 	buf_init(&big);
