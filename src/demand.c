@@ -8,8 +8,8 @@
 
 #include "audit.h"
 #include "buf.h"
-#include "country.h"
 #include "db_internal.h"
+#include "demand_internal.h"
 #include "text.h"
 #include "when.h"
 #include "workflow.h"
@@ -140,7 +140,7 @@ enum dk_status demand_check(const struct demand_input *in, struct dk_error *err)
 }
 
 /* Whether the requester's country answers for the customer's data region. */
-static enum dk_status region_covers(struct db *db, int64_t customer_id, const char *country, bool *covers,
+enum dk_status demand_region_covers(struct db *db, int64_t customer_id, const char *country, bool *covers,
 				    struct dk_error *err)
 {
 	sqlite3_stmt *st =
@@ -212,8 +212,8 @@ enum dk_status demand_check_refs(struct db *db, const struct demand_input *in, s
 	return DK_OK;
 }
 
-static enum dk_status insert_demand(struct db *db, const struct acting *by, const struct demand_input *in, int64_t *id,
-				    struct dk_error *err)
+static enum dk_status insert_demand(struct db *db, const struct acting *by, const struct demand_input *in,
+				    struct demand_cache *cache, int64_t *id, struct dk_error *err)
 {
 	enum dk_status s;
 	int64_t now = when_now(), received = now, response_due = 0, customer_id, requester_id;
@@ -225,11 +225,11 @@ static enum dk_status insert_demand(struct db *db, const struct acting *by, cons
 	if (in->response_due && *in->response_due && (s = when_parse("due", in->response_due, &response_due, err)))
 		return s;
 	/* Every refusal before the first write (the requester may be new). */
-	if ((s = customer_find(db, in->customer, &customer_id, err)))
+	if ((s = demand_cache_customer(db, cache, in->customer, &customer_id, err)))
 		return s;
 	if (in->assignee && *in->assignee && (s = staff_exists(db, in->assignee, err)))
 		return s;
-	if ((s = requester_find_or_create(db, &in->requester, &requester_id, err)))
+	if ((s = demand_cache_requester(db, cache, &in->requester, &requester_id, err)))
 		return s;
 
 	unsigned requested = 0;
@@ -239,7 +239,7 @@ static enum dk_status insert_demand(struct db *db, const struct acting *by, cons
 	cc[0] = (char)(in->requester.jurisdiction[0] & ~0x20);
 	cc[1] = (char)(in->requester.jurisdiction[1] & ~0x20);
 	bool covers;
-	if ((s = region_covers(db, customer_id, cc, &covers, err)))
+	if ((s = demand_cache_covers(db, cache, customer_id, cc, &covers, err)))
 		return s;
 	bool preservation = strcmp(in->instrument, "preservation") == 0;
 	bool process_flag =
@@ -340,7 +340,7 @@ enum dk_status demand_add(struct db *db, const struct acting *by, const struct d
 		return dk_fail(err, DK_REFUSED, "%s may not record demands", by->actor);
 	if ((s = db_begin(db, err)))
 		return s;
-	s = insert_demand(db, by, in, id, err);
+	s = insert_demand(db, by, in, NULL, id, err);
 	if (s) {
 		db_rollback(db);
 		return s;
@@ -348,103 +348,12 @@ enum dk_status demand_add(struct db *db, const struct acting *by, const struct d
 	return db_commit(db, err);
 }
 
-enum dk_status demand_insert(struct db *db, const struct acting *by, const struct demand_input *in, int64_t *id,
-			     struct dk_error *err)
+enum dk_status demand_insert(struct db *db, const struct acting *by, const struct demand_input *in,
+			     struct demand_cache *cache, int64_t *id, struct dk_error *err)
 {
 	if (by->role == STAFF_NONE)
 		return dk_fail(err, DK_REFUSED, "%s may not record demands", by->actor);
-	return insert_demand(db, by, in, id, err);
-}
-
-enum dk_status demand_find_ref(struct db *db, const char *source, const char *reference, int64_t *id,
-			       struct dk_error *err)
-{
-	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM demand WHERE source = ?1 AND reference = ?2", err);
-	if (!st)
-		return DK_STORAGE;
-	sqlite3_bind_text(st, 1, source && *source ? source : "manual", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, reference, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	*id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DK_OK : db_error(db, "finding the demand", err);
-}
-
-static bool same_text(const char *a, const char *b)
-{
-	return strcmp(a ? a : "", b ? b : "") == 0;
-}
-
-static bool same_time(const char *given, int64_t stored)
-{
-	int64_t t = 0;
-	if (given && *given && when_parse("time", given, &t, NULL))
-		return false;
-	return t == stored;
-}
-
-static bool same_identifiers(const struct demand_input *in, const struct demand *d)
-{
-	/* As sets: every one given is recorded, and as many distinct ones were given as recorded. */
-	size_t distinct = 0;
-	for (size_t i = 0; i < in->n_identifiers; i++) {
-		const char *kind, *value, *k2, *v2;
-		if (demand_identifier_parse(in->identifiers[i], &kind, &value, NULL))
-			return false;
-		bool found = false;
-		for (size_t j = 0; j < d->n_identifiers && !found; j++)
-			found = strcmp(d->identifier_kinds[j], kind) == 0 && strcmp(d->identifiers[j], value) == 0;
-		if (!found)
-			return false;
-		bool repeat = false;
-		for (size_t j = 0; j < i && !repeat; j++)
-			repeat = demand_identifier_parse(in->identifiers[j], &k2, &v2, NULL) == DK_OK &&
-				 strcmp(k2, kind) == 0 && strcmp(v2, value) == 0;
-		distinct += !repeat;
-	}
-	return distinct == d->n_identifiers;
-}
-
-enum dk_status demand_differs(struct db *db, int64_t id, const struct demand_input *in, char *out, size_t n,
-			      struct dk_error *err)
-{
-	struct demand *d = NULL;
-	enum dk_status s = demand_get(db, id, &d, err);
-	if (s)
-		return s;
-	char cc[3] = "", sub[4] = "";
-	country_parse_jurisdiction("jurisdiction", in->requester.jurisdiction ? in->requester.jurisdiction : "", cc,
-				   sub, NULL);
-	unsigned requested = 0;
-	for (size_t i = 0; i < in->n_categories; i++)
-		requested |= demand_category_parse(in->categories[i]);
-	struct {
-		const char *name;
-		bool same;
-	} facts[] = {
-		{"received", !in->received || !*in->received || same_time(in->received, d->received_at)},
-		{"channel", same_text(in->channel, d->channel)},
-		{"instrument", same_text(in->instrument, d->instrument)},
-		{"customer", same_text(in->customer, d->customer.tenant)},
-		{"requester", same_text(in->requester.name, d->requester.name)},
-		{"requester_kind", same_text(in->requester.kind, d->requester.kind)},
-		{"agency", same_text(in->requester.agency, d->requester.agency)},
-		{"jurisdiction", same_text(cc, d->requester.country) && same_text(sub, d->requester.subdivision)},
-		{"requester_contact", same_text(in->requester.contact_name, d->requester.contact_name)},
-		{"requester_email", same_text(in->requester.email, d->requester.email)},
-		{"requester_phone", same_text(in->requester.phone, d->requester.phone)},
-		{"identifiers", same_identifiers(in, d)},
-		{"categories", requested == d->requested},
-		{"due", same_time(in->response_due, d->response_due)},
-		{"emergency", in->emergency == d->emergency},
-	};
-	size_t used = 0;
-	out[0] = '\0';
-	for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++)
-		if (!facts[i].same && used < n)
-			used += (size_t)snprintf(out + used, n - used, "%s%s", used ? ", " : "", facts[i].name);
-	demand_free(&d);
-	return DK_OK;
+	return insert_demand(db, by, in, cache, id, err);
 }
 
 /* Ownership: every string in the struct is owned by it and freed here. */

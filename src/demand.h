@@ -75,13 +75,27 @@ enum dk_status demand_check_refs(struct db *db, const struct demand_input *in, s
 enum dk_status demand_add(struct db *db, const struct acting *by, const struct demand_input *in, int64_t *id,
 			  struct dk_error *err);
 
+/* What demand_insert looks up (customers, requesters, whether a region answers to a country),
+ * remembered from one demand to the next within one transaction. Throw it away with the
+ * transaction: a rollback may remove what it remembers. */
+struct demand_cache;
+struct demand_cache *demand_cache_new(void);
+void demand_cache_free(struct demand_cache **c);
+
+/* customer_find, through the cache (which may be NULL). */
+enum dk_status demand_cache_customer(struct db *db, struct demand_cache *c, const char *tenant, int64_t *id,
+				     struct dk_error *err);
+
 /* demand_add without its checks and its transaction, for loading many demands in one: input that
- * passed demand_check, inside the caller's transaction. Every refusal (an unknown customer or
- * assignee, a time in the future, an existing reference) comes before anything is written, so
- * that the caller may go on with its transaction after one; any other failure leaves it for the
- * caller to roll back. */
-enum dk_status demand_insert(struct db *db, const struct acting *by, const struct demand_input *in, int64_t *id,
-			     struct dk_error *err);
+ * passed demand_check, inside the caller's transaction, with a cache (or NULL). The caller checks
+ * that (source, reference) is new (demand_find_ref); every other refusal (an unknown customer or
+ * assignee, a time in the future) comes before anything is written, so that the caller may go on
+ * with its transaction after one. Any other failure leaves it for the caller to roll back. */
+enum dk_status demand_insert(struct db *db, const struct acting *by, const struct demand_input *in,
+			     struct demand_cache *cache, int64_t *id, struct dk_error *err);
+
+/* Whether the database holds any demand. */
+enum dk_status demand_any(struct db *db, bool *any, struct dk_error *err);
 
 /* The id of the demand with this (source, reference), or 0 in *id when there is none. */
 enum dk_status demand_find_ref(struct db *db, const char *source, const char *reference, int64_t *id,

@@ -36,6 +36,9 @@ struct import {
 
 	EVP_MD_CTX *sha;
 	bool tx;
+	bool fresh;                 /* the database had no demand: its indexes are set aside during the run */
+	struct demand_cache *cache; /* for the transaction's life */
+	struct db_saved_indexes ix;
 	int64_t batch, started_at;
 	struct import_counts n;
 	char *errors[IMPORT_ERRORS_MAX];
@@ -233,11 +236,21 @@ static enum dk_status ensure_tx(struct import *im, struct dk_error *err)
 {
 	if (im->tx)
 		return DK_OK;
-	db_import_mode(im->db, true);
-	enum dk_status s = db_begin(im->db, err);
+	bool any;
+	enum dk_status s = demand_any(im->db, &any, err);
 	if (s)
 		return s;
+	im->fresh = !any;
+	db_import_mode(im->db, true, im->fresh);
+	if ((s = db_begin(im->db, err))) {
+		db_import_mode(im->db, false, im->fresh);
+		return s;
+	}
 	im->tx = true;
+	if (!(im->cache = demand_cache_new()))
+		return dk_fail(err, DK_STORAGE, "out of memory");
+	if (im->fresh && (s = db_indexes_drop(im->db, &im->ix, err)))
+		return s;
 	im->started_at = when_now();
 	sqlite3_stmt *st = db_stmt(im->db,
 				   "INSERT INTO import_batch (source, input, format, login, actor, started_at)"
@@ -262,8 +275,10 @@ static void end_tx(struct import *im)
 	if (!im->tx)
 		return;
 	db_rollback(im->db);
+	db_indexes_forget(&im->ix); /* the rollback brought them back */
+	demand_cache_free(&im->cache);
 	im->tx = false;
-	db_import_mode(im->db, false);
+	db_import_mode(im->db, false, im->fresh);
 }
 
 /* The digest the batch that recorded demand id kept for it; *found false when none did. */
@@ -362,7 +377,7 @@ static enum dk_status take(struct import *im, const struct import_value *v, cons
 	struct dk_error e;
 	int64_t customer_id;
 	bool create = false;
-	if ((s = customer_find(im->db, in.customer, &customer_id, &e))) {
+	if ((s = demand_cache_customer(im->db, im->cache, in.customer, &customer_id, &e))) {
 		if (s != DK_INVALID)
 			return dk_fail(err, s, "%s", e.msg);
 		if (!im->o.create_customers) {
@@ -404,7 +419,7 @@ static enum dk_status take(struct import *im, const struct import_value *v, cons
 		return s;
 	in.batch = im->batch;
 	/* Everything demand_insert refuses was checked above: a failure now ends the run. */
-	if ((s = demand_insert(im->db, &im->who, &in, &id, &e)))
+	if ((s = demand_insert(im->db, &im->who, &in, im->cache, &id, &e)))
 		return dk_fail(err, s, "%s: %s", w->at, e.msg);
 	return insert_item(im, id, digest, err);
 }
@@ -693,12 +708,13 @@ static enum dk_status commit_run(struct import *im, const char *sha, struct dk_e
 	s = ch.oom ? dk_fail(err, DK_STORAGE, "out of memory")
 		   : audit_append(im->db, 0, &im->who, "imported", ch.data, "", now, err);
 	buf_free(&ch);
-	if (s)
+	if (s || (s = db_indexes_restore(im->db, &im->ix, err)))
 		return s;
 	if ((s = db_commit(im->db, err)))
 		return s;
 	im->tx = false;
-	db_import_mode(im->db, false);
+	demand_cache_free(&im->cache);
+	db_import_mode(im->db, false, im->fresh);
 	return DK_OK;
 }
 

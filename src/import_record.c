@@ -253,17 +253,19 @@ bool import_record_check(const struct import_value *v, const char *source, struc
 
 /* ---- the digest ---- */
 
-static void put_str(EVP_MD_CTX *c, const char *s)
+/* The content is gathered in one buffer and hashed at once: each field as its length (8 bytes, big
+ * endian) and its bytes. */
+static void put_str(struct buf *c, const char *s)
 {
 	uint64_t len = s ? strlen(s) : 0;
-	unsigned char l[8];
+	char l[8];
 	for (int i = 0; i < 8; i++)
-		l[i] = (unsigned char)(len >> (56 - 8 * i));
-	EVP_DigestUpdate(c, l, 8);
-	EVP_DigestUpdate(c, s ? s : "", len);
+		l[i] = (char)(len >> (56 - 8 * i));
+	buf_add(c, l, 8);
+	buf_add(c, s ? s : "", len);
 }
 
-static void put_time(EVP_MD_CTX *c, const char *s)
+static void put_time(struct buf *c, const char *s)
 {
 	int64_t t = 0;
 	char num[24] = "";
@@ -286,14 +288,15 @@ static int cmp_pair(const void *a, const void *b)
 int import_record_digest(const struct demand_input *in, const struct import_extra *x, unsigned char out[32])
 {
 	static EVP_MD *sha256;
-	static EVP_MD_CTX *c;
+	static EVP_MD_CTX *ctx;
 	static struct id_pair pairs[DEMAND_MAX_IDENTIFIERS];
 	if (!sha256 && !(sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)))
 		return -1;
-	if (!c && !(c = EVP_MD_CTX_new()))
+	if (!ctx && !(ctx = EVP_MD_CTX_new()))
 		return -1;
-	if (EVP_DigestInit_ex(c, sha256, NULL) != 1)
-		return -1;
+	static struct buf content; /* reused: its size settles after the first records */
+	struct buf *c = &content;
+	buf_reset(c);
 	char cc[3] = "", sub[4] = "", jur[8];
 	country_parse_jurisdiction("jurisdiction", in->requester.jurisdiction, cc, sub, NULL);
 	snprintf(jur, sizeof jur, "%s%s%s", cc, *sub ? "-" : "", sub);
@@ -336,5 +339,9 @@ int import_record_digest(const struct demand_input *in, const struct import_extr
 	put_str(c, in->assignee);
 	put_str(c, in->note);
 	unsigned len = 0;
-	return EVP_DigestFinal_ex(c, out, &len) == 1 && len == 32 ? 0 : -1;
+	int ok = !c->oom && EVP_DigestInit_ex(ctx, sha256, NULL) == 1 && EVP_DigestUpdate(ctx, c->data, c->len) == 1 &&
+		 EVP_DigestFinal_ex(ctx, out, &len) == 1 && len == 32;
+	if (c->oom)
+		buf_free(c);
+	return ok ? 0 : -1;
 }

@@ -689,21 +689,31 @@ static void test_demand_helpers(void **state)
 	/* demand_insert needs a transaction of the caller's and names the batch */
 	in.batch = 77;
 	int64_t id;
-	assert_int_equal(demand_insert(fx->db, &fx->nobody, &in, &id, &fx->err), DK_REFUSED);
+	assert_int_equal(demand_insert(fx->db, &fx->nobody, &in, NULL, &id, &fx->err), DK_REFUSED);
 	FX_OK(fx, db_begin(fx->db, &fx->err));
-	FX_OK(fx, demand_insert(fx->db, &fx->intake, &in, &id, &fx->err));
+	struct demand_cache *cache = demand_cache_new();
+	assert_non_null(cache);
+	FX_OK(fx, demand_insert(fx->db, &fx->intake, &in, cache, &id, &fx->err));
+	/* the same requester and customer again, through the cache */
+	struct demand_input again = in;
+	again.reference = "D-1b";
+	int64_t id2;
+	FX_OK(fx, demand_insert(fx->db, &fx->intake, &again, cache, &id2, &fx->err));
 	/* an unknown customer is refused before anything is written */
 	struct demand_input bad = in;
 	bad.reference = "D-2";
 	bad.customer = "nobody";
 	bad.requester.name = "A requester never seen";
-	assert_int_equal(demand_insert(fx->db, &fx->intake, &bad, &id, &fx->err), DK_INVALID);
+	assert_int_equal(demand_insert(fx->db, &fx->intake, &bad, cache, &id, &fx->err), DK_INVALID);
+	demand_cache_free(&cache);
+	assert_null(cache);
 	FX_OK(fx, db_commit(fx->db, &fx->err));
 	sqlite3 *h = fx_raw_open(fx);
 	assert_int_equal(fx_raw_int(h, "SELECT count(*) FROM requester WHERE name = 'A requester never seen'"), 0);
 	assert_int_equal(fx_raw_int(h, "SELECT count(*) FROM event WHERE action = 'created'"
 				       " AND changes LIKE '%[\"batch\",null,\"77\"]%'"),
-			 1);
+			 2);
+	assert_int_equal(fx_raw_int(h, "SELECT count(DISTINCT requester_id) FROM demand"), 1);
 	sqlite3_close(h);
 	/* demand_find_ref and demand_differs */
 	int64_t found;
