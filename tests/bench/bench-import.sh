@@ -122,16 +122,19 @@ for round in 1 2 3; do
 	[ "$(sqlite3 "$work/d.db" 'SELECT count(*) FROM demand')" -eq "$small" ] || { echo "bench: the import lost demands" >&2; exit 1; }
 	best_docket=$(echo "$best_docket $t" | tr ' ' '\n' | sed '/^$/d' | sort -n | head -n 1)
 done
-printf '%-44s %10.0f ms\n' "sqlite3 .import of $small rows (best of 3)" "$(echo "$best_sqlite * 1000" | bc)"
-printf '%-44s %10.0f ms   (target %.0f ms: 3x)\n' "docket import of $small (best of 3)" \
-	"$(echo "$best_docket * 1000" | bc)" "$(echo "$best_sqlite * 3000" | bc)"
-printf '%-44s %10.2f x    (target 3.00 x)\n' "ratio" "$(echo "$best_docket / $best_sqlite" | bc -l)"
+awk -v s="$best_sqlite" -v d="$best_docket" -v n="$small" 'BEGIN {
+	printf "%-44s %10.0f ms\n", "sqlite3 .import of " n " rows (best of 3)", s * 1000
+	printf "%-44s %10.0f ms   (target %.0f ms: 3x)\n", "docket import of " n " (best of 3)", d * 1000, s * 3000
+	printf "%-44s %10.2f x    (target 3.00 x)\n", "ratio", d / s
+}'
 
 for fmt in csv ndjson; do
 	fresh_db "$work/l.db"
 	set -- $(/usr/bin/python3 "$work/run.py" "$docket" --db "$work/l.db" import "$work/large.$fmt")
 	[ "$(sqlite3 "$work/l.db" 'SELECT count(*) FROM demand')" -eq "$large" ] || { echo "bench: the import lost demands" >&2; exit 1; }
-	printf '%-44s %10.0f ms\n' "docket import of $large from $fmt" "$(echo "$1 * 1000" | bc)"
-	printf '%-44s %10.1f MB   (target < 64 MB)\n' "  peak resident memory" "$2"
+	awk -v t="$1" -v m="$2" -v what="docket import of $large from $fmt" 'BEGIN {
+		printf "%-44s %10.0f ms\n", what, t * 1000
+		printf "%-44s %10.1f MB   (target < 64 MB)\n", "  peak resident memory", m
+	}'
 	rm -f "$work/l.db" "$work/l.db-wal" "$work/l.db-shm"
 done

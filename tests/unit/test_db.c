@@ -339,6 +339,18 @@ static void test_policy(void **state)
 	assert_int_equal(db_policy(fx->db, "notice_wait_days", 0), 7);
 	assert_int_equal(db_policy(fx->db, "preservation_days", 0), 90);
 	assert_int_equal(db_policy(fx->db, "no_such_key", 42), 42);
+	/* Read once inside a transaction; a change made between transactions is seen. */
+	FX_OK(fx, db_begin(fx->db, &fx->err));
+	assert_int_equal(db_policy(fx->db, "review_days", 0), 14);
+	assert_int_equal(db_policy(fx->db, "review_days", 0), 14);
+	assert_int_equal(db_policy(fx->db, "no_such_key", 5), 5);
+	FX_OK(fx, db_commit(fx->db, &fx->err));
+	sqlite3 *h = fx_raw_open(fx);
+	assert_int_equal(fx_raw_exec(h, "UPDATE policy SET value = 21 WHERE key = 'review_days'"), SQLITE_OK);
+	sqlite3_close(h);
+	FX_OK(fx, db_begin(fx->db, &fx->err));
+	assert_int_equal(db_policy(fx->db, "review_days", 0), 21);
+	db_rollback(fx->db);
 }
 
 static void test_default_path(void **state)

@@ -356,6 +356,47 @@ static void test_idempotent_across_formats(void **state)
 	FX_OK(fx, audit_verify(fx->db, &rep, &fx->err));
 }
 
+/* An import into a database without demands sets the indexes aside; they are all back after it,
+ * whether it was written or rolled back. */
+static void test_fresh_load_keeps_indexes(void **state)
+{
+	struct fx *fx = *state;
+	static const char q[] = "SELECT group_concat(name || ':' || sql, '|') FROM (SELECT name, sql FROM sqlite_schema"
+				" WHERE type = 'index' ORDER BY name)";
+	sqlite3 *h = fx_raw_open(fx);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(h, q, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	char *before = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	assert_non_null(strstr(before, "identifier_value"));
+	struct run r;
+	run_import(fx, IMPORT_CSV, HEADER "\nX,email,subpoena,acme-eu,X,other,FR,nothing\n", NULL, &r);
+	assert_int_equal(r.status, DK_INVALID);
+	run_free(&r);
+	run_import(fx, IMPORT_CSV, intake_csv, NULL, &r);
+	FX_OK(fx, r.status);
+	run_free(&r);
+	assert_int_equal(sqlite3_prepare_v2(h, q, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), before);
+	sqlite3_finalize(st);
+	/* and the rebuilt indexes answer */
+	assert_int_equal(fx_raw_int(h, "SELECT count(*) FROM demand_identifier INDEXED BY identifier_value"
+				       " WHERE value = 'a@acme.example'"),
+			 1);
+	sqlite3_close(h);
+	free(before);
+	char mode[16] = "";
+	h = fx_raw_open(fx);
+	assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(mode, sizeof mode, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	assert_string_equal(mode, "wal");
+}
+
 static void test_conflicts(void **state)
 {
 	struct fx *fx = *state;
@@ -747,6 +788,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nul_and_limits, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_json_rules, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_idempotent_across_formats, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_fresh_load_keeps_indexes, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_conflicts, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_atomic_and_dry_run, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rejects_formats, fx_setup, fx_teardown),
