@@ -154,10 +154,18 @@ err_has "warning: .*open.db is readable or writable by others \(mode 644\); run 
 
 # A database the user may only read: reading works, a write fails with exit 3 and says why.
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
-	as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$T/nb" "$@"; }
-	mkdir -p "$T/nb"
-	chmod 755 "$T"
+	# The build tree may sit where nobody cannot reach it: give nobody a copy of the binary.
+	mkdir -p "$T/nb" "$T/bin"
+	chmod 755 "$T" "$T/bin"
 	chown 65534 "$T/nb"
+	cp "$DOCKET" "$T/bin/docket"
+	chmod 755 "$T/bin/docket"
+	as_nobody() {
+		cmd=$1
+		shift
+		[ "$cmd" = "$DOCKET" ] && cmd=$T/bin/docket
+		setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$T/nb" "$cmd" "$@"
+	}
 	as_nobody "$DOCKET" --db "$T/nb/ro.db" init >/dev/null || fail "init as nobody"
 	as_nobody "$DOCKET" --db "$T/nb/ro.db" customer add --tenant a --name A --region eu-west >/dev/null ||
 		fail "customer add as nobody"
