@@ -404,7 +404,7 @@ static void print_outcome(const struct notice_outcome *o, void *ctx)
 		fprintf(out, ": not sent, trying again after %s", next);
 		break;
 	case NOTICE_FAILED: fputs(": failed, needs a person", out); break;
-	case NOTICE_REFUSED: fputs(": refused", out); break;
+	case NOTICE_REFUSED: break; /* the reason says "refused: ..." */
 	}
 	if (o->detail && *o->detail) {
 		fputs(": ", out);
