@@ -160,12 +160,18 @@ static enum dk_status fail_notice(struct run *r, const struct notice *n, const c
 	return notice_log(r->db, r->by, n->demand_id, action, &ch, why, now, err);
 }
 
-/* Builds the message, then in one transaction: the order check, and the move to sending that the
- * trigger checks again. Returns DK_OK with *go set when the message may leave now. */
-static enum dk_status begin_send(struct run *r, const struct notice *n, bool *go, struct dk_error *err)
+/* What a claim decided, to be reported once its transaction is committed. */
+struct decision {
+	enum { SKIP, GO, STOPPED } what;
+	enum notice_result result; /* when STOPPED: refused or failed */
+	char why[DK_ERROR_MAX + 200];
+};
+
+/* The letter's message into r->msg, and whether it may leave: no order in force (for a customer
+ * notice) and a message that could be built. Reads only. */
+static enum dk_status check(struct run *r, const struct notice *n, int64_t now, struct decision *d,
+			    struct dk_error *err)
 {
-	*go = false;
-	int64_t now = when_now();
 	const struct smtp_config *c = r->o->cfg;
 	struct mail_message m = {
 		.from_name = c && c->from_name ? c->from_name : "",
@@ -186,168 +192,197 @@ static enum dk_status begin_send(struct run *r, const struct notice *n, bool *go
 	if (notice_is_customer(n->kind) &&
 	    (s = notice_order_in_force(r->db, n->demand_id, now, order, sizeof order, err)))
 		return s;
-	char why[DK_ERROR_MAX + 100];
-	if (*order)
-		snprintf(why, sizeof why,
+	d->what = GO;
+	if (*order) {
+		d->what = STOPPED;
+		d->result = NOTICE_REFUSED;
+		snprintf(d->why, sizeof d->why,
 			 "refused: a non-disclosure order (%s) on demand %lld is in force; the customer may not be "
-			 "told, "
-			 "and nothing was sent",
+			 "told, and nothing was sent",
 			 order, (long long)n->demand_id);
-	else if (built)
-		snprintf(why, sizeof why, "cannot build the message: %s", bad.msg);
-	if (r->o->dry_run) {
-		if (*order)
-			report(r, n, NOTICE_REFUSED, why, 0);
-		else if (built)
-			report(r, n, NOTICE_FAILED, why, 0);
-		else
-			report(r, n, NOTICE_WOULD_SEND, "", 0);
-		return DK_OK;
+	} else if (built) {
+		d->what = STOPPED;
+		d->result = NOTICE_FAILED;
+		snprintf(d->why, sizeof d->why, "cannot build the message: %s", bad.msg);
 	}
-	if ((s = db_begin(r->db, err)))
-		return s;
-	/* Someone may have edited, cancelled or sent it since it was read. */
+	return DK_OK;
+}
+
+/* Inside the caller's transaction, immediately before the message leaves: the order check again
+ * (an order may have been recorded since the letter was queued), then the move to sending, which
+ * the trigger checks once more. A letter someone changed meanwhile is skipped. */
+static enum dk_status claim(struct run *r, const struct notice *n, struct decision *d, struct dk_error *err)
+{
+	int64_t now = when_now();
 	sqlite3_stmt *st =
 		db_stmt(r->db, "SELECT 1 FROM notice WHERE id = ?1 AND version = ?2 AND status = 'queued'", err);
-	if (!st) {
-		db_rollback(r->db);
+	if (!st)
 		return DK_STORAGE;
-	}
 	sqlite3_bind_int64(st, 1, n->id);
 	sqlite3_bind_int64(st, 2, n->version);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW) {
-		db_rollback(r->db);
+	d->what = SKIP;
+	if (rc != SQLITE_ROW)
 		return rc == SQLITE_DONE ? DK_OK : db_error(r->db, "reading the notice", err);
-	}
-	if (*order || built) {
-		if ((s = fail_notice(r, n, *order ? "notice_refused" : "notice_failed", why, now, err))) {
-			db_rollback(r->db);
-			return s;
-		}
-		if ((s = db_commit(r->db, err)))
-			return s;
-		report(r, n, *order ? NOTICE_REFUSED : NOTICE_FAILED, why, 0);
-		return DK_OK;
-	}
+	enum dk_status s = check(r, n, now, d, err);
+	if (s)
+		return s;
+	if (d->what == STOPPED)
+		return fail_notice(r, n, d->result == NOTICE_REFUSED ? "notice_refused" : "notice_failed", d->why, now,
+				   err);
 	st = db_stmt(r->db,
 		     "UPDATE notice SET status = 'sending', attempts = attempts + 1, version = version + 1,"
 		     " updated_at = ?2 WHERE id = ?1",
 		     err);
-	if (!st) {
-		db_rollback(r->db);
+	if (!st)
 		return DK_STORAGE;
-	}
 	sqlite3_bind_int64(st, 1, n->id);
 	sqlite3_bind_int64(st, 2, now);
-	if ((s = db_exec_stmt(r->db, st, "starting to send", err))) {
-		db_rollback(r->db);
-		return s;
-	}
-	if ((s = db_commit(r->db, err)))
-		return s;
-	*go = true;
-	return DK_OK;
+	return db_exec_stmt(r->db, st, "starting to send", err);
 }
 
-/* Records what the server said, in one transaction. */
-static enum dk_status finish_send(struct run *r, const struct notice *n, enum smtp_result res, const char *reply,
-				  struct dk_error *err)
+/* A letter the server has answered for, waiting to be recorded. */
+struct answered {
+	struct notice *n;
+	enum smtp_result res;
+	char reply[600];
+	/* Filled when recorded, for the report. */
+	enum notice_result out;
+	char why[700];
+	int64_t next;
+};
+
+/* Records what the server said, inside the caller's transaction. */
+static enum dk_status record(struct run *r, struct answered *a, struct dk_error *err)
 {
+	const struct notice *n = a->n;
 	int64_t now = when_now();
 	int64_t attempts = n->attempts + 1;
 	const struct smtp_config *c = r->o->cfg;
-	enum dk_status s = db_begin(r->db, err);
-	if (s)
-		return s;
-	enum notice_result out;
-	int64_t next = 0;
-	char why[700];
-	if (res == SMTP_SENT) {
-		out = NOTICE_SENT;
+	enum dk_status s;
+	a->next = 0;
+	snprintf(a->why, sizeof a->why, "%s", a->reply);
+	if (a->res == SMTP_SENT) {
+		a->out = NOTICE_SENT;
 		sqlite3_stmt *st =
 			db_stmt(r->db,
 				"UPDATE notice SET status = 'sent', sent_at = ?2, last_error = '',"
 				" next_attempt_at = NULL, version = version + 1, updated_at = ?2 WHERE id = ?1",
 				err);
 		if (!st)
-			s = DK_STORAGE;
-		else {
-			sqlite3_bind_int64(st, 1, n->id);
-			sqlite3_bind_int64(st, 2, now);
-			s = db_exec_stmt(r->db, st, "recording the delivery", err);
-		}
-		if (!s) {
-			char when[32], what[32];
-			when_format(now, when, sizeof when);
-			snprintf(what, sizeof what, "#%lld", (long long)n->id);
-			struct buf ch;
-			buf_init(&ch);
-			bool customer = notice_is_customer(n->kind);
-			audit_change(&ch, customer ? "customer_notice" : "letter", NULL, n->kind);
-			audit_change(&ch, "via", NULL, "smtp");
-			audit_change(&ch, "sent", NULL, when);
-			audit_change(&ch, "notice", NULL, what);
-			audit_change(&ch, "to", NULL, n->recipient);
-			audit_change(&ch, "message_id", NULL, n->message_id);
-			s = notice_log(r->db, r->by, n->demand_id,
-				       customer                           ? "notice_sent"
-				       : strcmp(n->kind, "redirect") == 0 ? "letter_sent"
-									  : "digest_sent",
-				       &ch, reply, now, err);
-		}
-	} else if (res == SMTP_PERMANENT || attempts >= c->max_attempts) {
-		out = NOTICE_FAILED;
-		if (res == SMTP_PERMANENT)
-			snprintf(why, sizeof why, "%s", reply);
-		else
-			snprintf(why, sizeof why, "gave up after %lld attempts: %s", (long long)attempts, reply);
-		s = fail_notice(r, n, "notice_failed", why, now, err);
-	} else {
-		out = NOTICE_DEFERRED;
-		next = now + smtp_backoff(c, attempts);
-		sqlite3_stmt *st = db_stmt(r->db,
-					   "UPDATE notice SET status = 'queued', last_error = ?2, next_attempt_at = ?3,"
-					   " version = version + 1, updated_at = ?4 WHERE id = ?1",
-					   err);
-		if (!st)
-			s = DK_STORAGE;
-		else {
-			sqlite3_bind_int64(st, 1, n->id);
-			sqlite3_bind_text(st, 2, reply, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 3, next);
-			sqlite3_bind_int64(st, 4, now);
-			s = db_exec_stmt(r->db, st, "recording the failure", err);
-		}
+			return DK_STORAGE;
+		sqlite3_bind_int64(st, 1, n->id);
+		sqlite3_bind_int64(st, 2, now);
+		if ((s = db_exec_stmt(r->db, st, "recording the delivery", err)))
+			return s;
+		char when[32], what[32];
+		when_format(now, when, sizeof when);
+		snprintf(what, sizeof what, "#%lld", (long long)n->id);
+		struct buf ch;
+		buf_init(&ch);
+		bool customer = notice_is_customer(n->kind);
+		audit_change(&ch, customer ? "customer_notice" : "letter", NULL, n->kind);
+		audit_change(&ch, "via", NULL, "smtp");
+		audit_change(&ch, "sent", NULL, when);
+		audit_change(&ch, "notice", NULL, what);
+		audit_change(&ch, "to", NULL, n->recipient);
+		audit_change(&ch, "message_id", NULL, n->message_id);
+		return notice_log(r->db, r->by, n->demand_id,
+				  customer                           ? "notice_sent"
+				  : strcmp(n->kind, "redirect") == 0 ? "letter_sent"
+								     : "digest_sent",
+				  &ch, a->reply, now, err);
 	}
+	if (a->res == SMTP_PERMANENT || attempts >= c->max_attempts) {
+		a->out = NOTICE_FAILED;
+		if (a->res != SMTP_PERMANENT)
+			snprintf(a->why, sizeof a->why, "gave up after %lld attempts: %s", (long long)attempts,
+				 a->reply);
+		return fail_notice(r, n, "notice_failed", a->why, now, err);
+	}
+	a->out = NOTICE_DEFERRED;
+	a->next = now + smtp_backoff(c, attempts);
+	sqlite3_stmt *st = db_stmt(r->db,
+				   "UPDATE notice SET status = 'queued', last_error = ?2, next_attempt_at = ?3,"
+				   " version = version + 1, updated_at = ?4 WHERE id = ?1",
+				   err);
+	if (!st)
+		return DK_STORAGE;
+	sqlite3_bind_int64(st, 1, n->id);
+	sqlite3_bind_text(st, 2, a->reply, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, a->next);
+	sqlite3_bind_int64(st, 4, now);
+	return db_exec_stmt(r->db, st, "recording the failure", err);
+}
+
+/* One transaction that records the last letter's answer (when there is one) and claims the next
+ * (when there is one): a commit, so a sync to disk, per letter rather than two. Every state is
+ * still committed before the network is touched again, so a crash loses nothing. */
+static enum dk_status step(struct run *r, struct answered *prev, const struct notice *next, struct decision *d,
+			   struct dk_error *err)
+{
+	enum dk_status s = db_begin(r->db, err);
+	if (s)
+		return s;
+	if (prev->n)
+		s = record(r, prev, err);
+	if (!s && next)
+		s = claim(r, next, d, err);
 	if (s) {
 		db_rollback(r->db);
 		return s;
 	}
 	if ((s = db_commit(r->db, err)))
 		return s;
-	report(r, n, out, out == NOTICE_FAILED ? why : reply, next);
+	if (prev->n) {
+		report(r, prev->n, prev->out, prev->why, prev->next);
+		notice_free(&prev->n);
+	}
+	if (next && d->what == STOPPED)
+		report(r, next, d->result, d->why, 0);
 	return DK_OK;
 }
 
-static enum dk_status send_one(struct run *r, int64_t id, struct dk_error *err)
+static enum dk_status send_all(struct run *r, const int64_t *ids, size_t n, struct dk_error *err)
 {
-	struct notice *n = NULL;
-	enum dk_status s = notice_get(r->db, id, &n, err);
-	if (s)
-		return s;
-	bool go = false;
-	if (strcmp(n->status, "queued") == 0)
-		s = begin_send(r, n, &go, err);
-	if (!s && go && !r->smtp)
-		s = smtp_open(r->o->cfg, &r->smtp, err);
-	if (!s && go) {
-		char reply[600];
-		enum smtp_result res = smtp_send(r->smtp, n->recipient, r->msg.data, r->msg.len, reply, sizeof reply);
-		s = finish_send(r, n, res, reply, err);
+	struct answered prev = {0};
+	enum dk_status s = DK_OK;
+	for (size_t i = 0; !s && i < n; i++) {
+		struct notice *cur = NULL;
+		if ((s = notice_get(r->db, ids[i], &cur, err)))
+			break;
+		struct decision d = {0};
+		if (strcmp(cur->status, "queued") != 0) {
+			notice_free(&cur);
+			continue;
+		}
+		if (r->o->dry_run) {
+			s = check(r, cur, when_now(), &d, err);
+			if (!s)
+				report(r, cur, d.what == STOPPED ? d.result : NOTICE_WOULD_SEND,
+				       d.what == STOPPED ? d.why : "", 0);
+			notice_free(&cur);
+			continue;
+		}
+		if (!(s = step(r, &prev, cur, &d, err)) && d.what == GO && !r->smtp)
+			s = smtp_open(r->o->cfg, &r->smtp, err);
+		if (!s && d.what == GO) {
+			prev.res = smtp_send(r->smtp, cur->recipient, r->msg.data, r->msg.len, prev.reply,
+					     sizeof prev.reply);
+			prev.n = cur;
+			cur = NULL;
+		}
+		notice_free(&cur);
 	}
-	notice_free(&n);
+	if (prev.n) {
+		/* Record the last answer even when the run stops on an error. */
+		struct dk_error e2 = {0};
+		enum dk_status s2 = step(r, &prev, NULL, NULL, s ? &e2 : err);
+		if (!s)
+			s = s2;
+		notice_free(&prev.n);
+	}
 	return s;
 }
 
@@ -371,8 +406,8 @@ enum dk_status notice_send(struct db *db, const struct acting *by, const struct 
 	struct run r = {.db = db, .by = by, .o = o, .rep = rep};
 	buf_init(&r.msg);
 	s = due_ids(db, o, when_now(), &ids, &n, err);
-	for (size_t i = 0; !s && i < n; i++)
-		s = send_one(&r, ids[i], err);
+	if (!s)
+		s = send_all(&r, ids, n, err);
 	free(ids);
 	buf_free(&r.msg);
 	smtp_close(&r.smtp);
