@@ -65,6 +65,13 @@ static enum dk_status read_file(const char *path, char **out, struct dk_error *e
 	}
 	close(fd);
 	text[got] = '\0';
+	/* A template saved with CRLF line ends reads as one saved with LF. */
+	size_t w = 0;
+	for (size_t i = 0; i < got; i++)
+		if (!(text[i] == '\r' && text[i + 1] == '\n'))
+			text[w++] = text[i];
+	got = w;
+	text[got] = '\0';
 	if (!text_utf8_valid(text, got) || memchr(text, '\0', got)) {
 		free(text);
 		return dk_fail(err, DK_INVALID, "%s: not UTF-8 text", path);

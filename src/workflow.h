@@ -85,7 +85,8 @@ enum dk_status workflow_extend(struct db *db, const struct acting *by, int64_t i
 			       struct dk_error *err);
 
 /* Records a customer notice delivered outside docket (via letter, phone or email) at time at
- * (ISO-8601; now when NULL). Refused while a non-disclosure order is in force. */
+ * (ISO-8601; now when NULL). Refused while a non-disclosure order is in force. The customer letter
+ * docket queued, if any, becomes the record; other customer letters waiting are cancelled. */
 enum dk_status workflow_notice_record(struct db *db, const struct acting *by, int64_t id, const char *via,
 				      const char *at, struct dk_error *err);
 

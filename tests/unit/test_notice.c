@@ -597,7 +597,7 @@ static void test_expired_order_queues_delayed_notice(void **state)
 	FX_CONTAINS(e.note, "order ended");
 	struct notice *n = get(fx, f.id);
 	FX_CONTAINS(n->body, "NDO-9, 18 U.S.C. 2705(b)");
-	FX_CONTAINS(n->body, "The order ended on");
+	FX_CONTAINS(n->body, "The order ended\non ");
 	notice_free(&n);
 	/* Once is enough. */
 	FX_OK(fx, workflow_queue_owed_notices(fx->db, &fx->intake, &queued, &fx->err));

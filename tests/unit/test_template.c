@@ -206,6 +206,11 @@ static void test_lookup(void **state)
 	assert_int_equal(template_load("advance", &text, &source, &err), DK_OK);
 	assert_string_equal(source, "built-in");
 	free(text), free(source);
+	/* CRLF line ends, as a Windows editor saves them, read as LF. */
+	write_file(path, "Subject: ours\r\n\r\nLine one.\r\nLine two.\r\n");
+	assert_int_equal(template_load("redirect", &text, &source, &err), DK_OK);
+	assert_string_equal(text, "Subject: ours\n\nLine one.\nLine two.\n");
+	free(text), free(source);
 	/* A file that is not UTF-8 text is refused, naming it. */
 	write_file(path, "Subject: \xff\n\nx");
 	assert_int_equal(template_load("redirect", &text, &source, &err), DK_INVALID);
