@@ -308,21 +308,23 @@ static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *
 	return 0;
 }
 
+static int sessions;
+
 enum dk_status smtp_open(const struct smtp_config *c, struct smtp **out, struct dk_error *err)
 {
 	*out = NULL;
 	enum dk_status st = smtp_config_check(c, err);
 	if (st)
 		return st;
-	static bool ready;
-	if (!ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return dk_fail(err, DK_STORAGE, "libcurl could not start");
-		ready = true;
-	}
+	/* libcurl's global state lives while a session is open (docket is single-threaded). */
+	if (sessions == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return dk_fail(err, DK_STORAGE, "libcurl could not start");
+	sessions++;
 	struct smtp *s = calloc(1, sizeof *s);
 	if (!s || !(s->h = curl_easy_init())) {
 		free(s);
+		if (--sessions == 0)
+			curl_global_cleanup();
 		return dk_fail(err, DK_STORAGE, "out of memory");
 	}
 	s->cfg = c;
@@ -367,6 +369,8 @@ void smtp_close(struct smtp **ps)
 		curl_easy_cleanup(s->h);
 	free(s);
 	*ps = NULL;
+	if (--sessions == 0)
+		curl_global_cleanup();
 }
 
 enum smtp_result smtp_send(struct smtp *s, const char *rcpt, const char *msg, size_t len, char *reply, size_t n)
