@@ -343,7 +343,8 @@ static enum dk_status disclosed_scope(const struct facts *f, const struct move_r
 /* The letters a move calls for, queued in the move's transaction and named in its event: the
  * redirect letter on the way to redirecting, the customer's advance notice on the way to
  * notifying, the delayed notice on the way to notice_owed when the order has already ended. A
- * demand that closes takes its letters still waiting with it. */
+ * demand that closes, or goes back from notifying to review, takes its letters still waiting with
+ * it. */
 static enum dk_status move_letters(struct db *db, const struct facts *f, const char *to, struct buf *ch,
 				   struct dk_error *err)
 {
@@ -356,7 +357,7 @@ static enum dk_status move_letters(struct db *db, const struct facts *f, const c
 		s = notice_queue(db, f->id, "advance", 0, f->now, &q, err);
 	else if (strcmp(to, "notice_owed") == 0 && wf_notice_now_owed(f))
 		s = notice_queue(db, f->id, "delayed", f->order_end, f->now, &q, err);
-	else if (strcmp(to, "closed") == 0)
+	else if (strcmp(to, "closed") == 0 || (strcmp(to, "in_review") == 0 && strcmp(f->status, "notifying") == 0))
 		s = notice_cancel_pending(db, f->id, f->now, ch, err);
 	if (!s && q.id)
 		audit_change(ch, "notice", NULL, q.summary);

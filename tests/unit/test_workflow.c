@@ -285,6 +285,31 @@ static void test_no_customer_notice_under_order(void **state)
 	demand_free(&d);
 }
 
+/* An order that arrives while the customer notice waits leaves the demand a way on: back to
+ * review (an attorney's decision), which cancels the letter, and from there to disclosing under
+ * the order. */
+static void test_order_in_notifying_goes_back_to_review(void **state)
+{
+	struct fx *fx = *state;
+	int64_t id = add_demand(fx, "GAG-R", 10, false);
+	to_notifying(fx, id);
+	record_order(fx, id, "NDO-31", 90 * DAY, false);
+	verify_requester(fx, id);
+	/* The notice cannot go out, so disclosing stays closed from here. */
+	REFUSED_MOVE(fx, &fx->attorney, id, "disclosing", NULL, NULL, "not been notified");
+	REFUSED_MOVE(fx, &fx->intake, id, "in_review", NULL, NULL, "attorney");
+	FX_OK(fx, fx_move(fx, &fx->attorney, id, "in_review", NULL, "order arrived before the notice went out"));
+	expect_status(fx, id, "in_review");
+	struct demand *d = get(fx, id);
+	const struct notice_summary *n;
+	assert_int_equal(customer_notices(d, "queued", NULL), 0);
+	assert_int_equal(customer_notices(d, "cancelled", &n), 1);
+	assert_string_equal(n->kind, "advance");
+	demand_free(&d);
+	FX_OK(fx, fx_move(fx, &fx->attorney, id, "disclosing", NULL, "disclose under the order"));
+	expect_status(fx, id, "disclosing");
+}
+
 /* A notice dated inside the order's term is a notice the court forbade: refused, and the refusal
  * says which demand, like every other. */
 static void test_backdated_notice_inside_order_refused(void **state)
@@ -952,6 +977,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_preservation_path, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_notice_wait, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_no_customer_notice_under_order, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_order_in_notifying_goes_back_to_review, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_backdated_notice_inside_order_refused, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_notice_cannot_predate_demand, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_order_input, fx_setup, fx_teardown),
