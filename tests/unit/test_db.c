@@ -489,8 +489,9 @@ static void test_insert_trigger_refuses_later_state(void **state)
 static void raw_notice(char *sql, size_t n, int64_t id, const char *kind, const char *status)
 {
 	snprintf(sql, n,
-		 "INSERT INTO notice (demand_id, kind, via, recipient, status, created_at, sent_at)"
-		 " VALUES (%lld, '%s', 'smtp', 'legal@acme.example', '%s', unixepoch(), %s)",
+		 "INSERT INTO notice (demand_id, kind, via, recipient, message_id, status, created_at, sent_at)"
+		 " VALUES (%lld, '%s', 'smtp', 'legal@acme.example', '<' || hex(randomblob(16)) || '@test.invalid>',"
+		 " '%s', unixepoch(), %s)",
 		 (long long)id, kind, status, strcmp(status, "sent") == 0 ? "unixepoch()" : "NULL");
 }
 
