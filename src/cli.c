@@ -122,6 +122,21 @@ const struct cli_command cli_commands[] = {
 	 "list what is late or due soon; exit status 1 when anything is late",
 	 "  --within DAYS   how far ahead to look (default: policy due_soon_days, 7)\n"
 	 "  --format F      table (default), json or csv\n"},
+	{"report", cli_cmd_report,
+	 "report (--quarter YYYYQN | --from DATE --to DATE) [--as-of TIME] [--format text|csv|json|html]\n"
+	 "       [--output FILE] [--by country|requester-kind|instrument] [--band-width N]",
+	 "the transparency report for a quarter or a period",
+	 "  --quarter YYYYQN   the quarter, e.g. 2026Q3\n"
+	 "  --from DATE        the first day of the period (with --to)\n"
+	 "  --to DATE          the last day of the period, included\n"
+	 "  --as-of TIME       the report as of TIME: what was recorded by then, each demand in its state\n"
+	 "                     then (default: the period's end, or now if sooner); the same database and\n"
+	 "                     the same --as-of give the same report, byte for byte\n"
+	 "  --format F         text, csv, json or html (default: from --output's extension, else text)\n"
+	 "  --output FILE      write to FILE (replaced whole, or left untouched on failure); - for stdout\n"
+	 "  --by D             the dimension of the outcome breakdown: country (default), requester-kind\n"
+	 "                     or instrument\n"
+	 "  --band-width N     the width of the national-security bands (default 250)\n"},
 	{"verify", cli_cmd_verify, "verify [--head HASH]",
 	 "check the audit chain and the database's integrity; prints the chain's head",
 	 "  --head HASH   also check that the chain still contains HASH (kept outside the database)\n"},
