@@ -136,7 +136,7 @@ const struct cli_command cli_commands[] = {
 	 "  --output FILE      write to FILE (replaced whole, or left untouched on failure); - for stdout\n"
 	 "  --by D             the dimension of the outcome breakdown: country (default), requester-kind\n"
 	 "                     or instrument\n"
-	 "  --band-width N     the width of the national-security bands (default 250)\n"},
+	 "  --band-width N     the width of the national-security bands, at least 100 (default 250)\n"},
 	{"verify", cli_cmd_verify, "verify [--head HASH]",
 	 "check the audit chain and the database's integrity; prints the chain's head",
 	 "  --head HASH   also check that the chain still contains HASH (kept outside the database)\n"},

@@ -123,9 +123,10 @@ int cli_cmd_report(struct cli *c, int argc, char **argv)
 			break;
 		}
 		case O_BAND:
-			if (!cli_parse_count(optarg, &o.band_width) || o.band_width < 1 || o.band_width > 1000000)
-				return cli_usage("report", "--band-width: \"%s\" is not a number from 1 to 1000000",
-						 optarg);
+			if (!cli_parse_count(optarg, &o.band_width) || o.band_width < REPORT_BAND_MIN ||
+			    o.band_width > REPORT_BAND_MAX)
+				return cli_usage("report", "--band-width: \"%s\" is not a number from %d to %d", optarg,
+						 REPORT_BAND_MIN, REPORT_BAND_MAX);
 			break;
 		default: return DK_INVALID;
 		}

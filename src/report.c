@@ -446,9 +446,10 @@ enum dk_status report_compute(struct db *db, const struct report_options *o, str
 		return dk_fail(err, DK_INVALID,
 			       "--as-of: %s is before the period starts (%s): there is nothing to report", a, b);
 	}
-	if (o->band_width < 0 || o->band_width > 1000000)
-		return dk_fail(err, DK_INVALID, "--band-width: %lld is not from 1 to 1000000",
-			       (long long)o->band_width);
+	/* The statute's narrowest bands are 100 wide; a narrower one would come close to the count. */
+	if (o->band_width && (o->band_width < REPORT_BAND_MIN || o->band_width > REPORT_BAND_MAX))
+		return dk_fail(err, DK_INVALID, "--band-width: %lld is not from %d to %d", (long long)o->band_width,
+			       REPORT_BAND_MIN, REPORT_BAND_MAX);
 	struct report *r = calloc(1, sizeof *r);
 	if (!r)
 		return dk_fail(err, DK_STORAGE, "report: out of memory");

@@ -20,6 +20,8 @@
 
 #define REPORT_VERSION       1
 #define REPORT_BAND_DEFAULT  250
+#define REPORT_BAND_MIN      100
+#define REPORT_BAND_MAX      1000000
 #define REPORT_TREND         4  /* quarters in the trend, the last being the period's */
 #define REPORT_TOP_COUNTRIES 10 /* bars in the HTML's country chart */
 
@@ -72,7 +74,7 @@ int64_t report_default_as_of(const struct report_period *p, int64_t now);
 struct report_options {
 	struct report_period period;
 	int64_t as_of;      /* only what was recorded by then counts, and each demand's state then */
-	int64_t band_width; /* national-security bands; REPORT_BAND_DEFAULT when 0 */
+	int64_t band_width; /* national-security bands, REPORT_BAND_MIN to _MAX; REPORT_BAND_DEFAULT when 0 */
 	enum report_by by;  /* the dimension of the outcome breakdown */
 };
 

@@ -93,7 +93,7 @@ static void bar_chart(struct buf *b, const char *title, const struct bar *bars, 
 			max = bars[i].value;
 	int h = (int)n * BAR_ROW + 8;
 	buf_printf(b,
-		   "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\""
+		   "<figure><svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\""
 		   " role=\"img\"><title>",
 		   CHART_W, h, CHART_W, h);
 	esc(b, title);
@@ -130,7 +130,7 @@ static void trend_chart(struct buf *b, const struct report *r)
 			max = r->trend[k].demands;
 	const int top = 34, base = TREND_H - 30, span = base - top, group = (CHART_W - 60) / REPORT_TREND;
 	buf_printf(b,
-		   "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\""
+		   "<figure><svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\""
 		   " role=\"img\"><title>Demands received and data disclosed, last four quarters</title>\n",
 		   CHART_W, TREND_H, CHART_W, TREND_H);
 	buf_printf(b, "<rect x=\"60\" y=\"6\" width=\"12\" height=\"12\" fill=\"#2c3e50\"/>"
