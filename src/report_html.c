@@ -68,10 +68,12 @@ static const char style[] =
 	"table{border-collapse:collapse;width:100%;margin:2mm 0;break-inside:avoid;page-break-inside:avoid}\n"
 	"th,td{padding:0.8mm 2mm;border-bottom:1px solid #dde;text-align:left;vertical-align:top}\n"
 	"th{background:#eef0f4;font-weight:600}\n"
-	".n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+	".n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;width:17%}\n"
+	"time{white-space:nowrap}\n"
 	"tr.total td{font-weight:700;border-top:1.5px solid #888}\n"
 	"table.wide{font-size:8pt}\n"
 	"table.wide th,table.wide td{padding:0.6mm 1mm}\n"
+	"table.wide .n{width:auto}\n"
 	"figure{margin:2mm 0;break-inside:avoid;page-break-inside:avoid}\n"
 	"svg{display:block;max-width:100%;height:auto}\n"
 	"svg text{font-family:\"DejaVu Sans\",\"Liberation Sans\",Arial,sans-serif;font-size:11px;fill:#1b1b1b}\n"
@@ -159,8 +161,8 @@ static void trend_chart(struct buf *b, const struct report *r)
 		esc(b, q->period.label);
 		buf_puts(b, "</text>\n");
 	}
-	buf_puts(b, "</svg><figcaption class=\"note\">Demands received in each of the last four quarters (each read "
-		    "at its own end), and how many of them had data disclosed.</figcaption></figure>\n");
+	buf_puts(b, "</svg><figcaption class=\"note\">Demands received in each of the last four quarters, and how "
+		    "many of them had data disclosed, all as of the report's as-of time.</figcaption></figure>\n");
 }
 
 static void th(struct buf *b, const char *s, bool n)
@@ -290,8 +292,9 @@ void report_write_html(const struct report *r, struct buf *b)
 	buf_printf(b, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>Transparency report: ", style);
 	esc(b, r->opt.period.label);
 	buf_printf(b,
-		   "</h1>\n<p class=\"meta\">Demands for customer data received from %s to %s (UTC), as of %s: "
-		   "those recorded by then, each in the state it was in at that time.</p>\n",
+		   "</h1>\n<p class=\"meta\">Demands for customer data received from <time>%s</time> to "
+		   "<time>%s</time> (UTC), as of <time>%s</time>: those recorded by then, each in the state it was "
+		   "in at that time.</p>\n",
 		   from, to, a);
 	buf_puts(b, "<p class=\"note\">Preservation requests and national-security process are not in the totals; "
 		    "they are reported on their own below, national-security process only in bands.</p>\n");

@@ -9,6 +9,10 @@
 . "$(dirname "$0")/lib.sh"
 
 data=$top_srcdir/tests/data/report
+
+# docket-report(5), which defines every figure, renders without a warning.
+groff -man -Tascii -ww -z "$top_srcdir/docs/docket-report.5" 2>"$ERR" || fail "groff failed on docket-report.5"
+[ -s "$ERR" ] && fail "groff warns about docket-report.5"
 expect 0 init
 sqlite3 "$DOCKET_DB" <"$data/fixture.sql" || fail "fixture.sql did not load"
 
