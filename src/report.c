@@ -90,23 +90,17 @@ static void bind_report(sqlite3_stmt *st, const struct report *r)
 	bind_window(st, r->opt.period.start, r->opt.period.end, r->opt.as_of);
 }
 
-static void quarter_label(int64_t start, char *out, size_t n)
-{
-	char date[16];
-	when_format_date(start, date, sizeof date);
-	snprintf(out, n, "%.4sQ%d", date, (atoi(date + 5) - 1) / 3 + 1);
-}
-
 void report_period_of(int64_t t, struct report_period *p)
 {
-	char date[16], s[32];
+	char date[32];
 	when_format_date(t, date, sizeof date);
-	int year = atoi(date), q = (atoi(date + 5) - 1) / 3;
-	snprintf(s, sizeof s, "%04d-%02d-01", year, q * 3 + 1);
-	when_parse("start", s, &p->start, NULL);
-	snprintf(s, sizeof s, "%04d-%02d-01", q == 3 ? year + 1 : year, q == 3 ? 1 : q * 3 + 4);
-	when_parse("end", s, &p->end, NULL);
-	quarter_label(p->start, p->label, sizeof p->label);
+	/* The year may run to five digits or below zero at the ends of time: read it back signed. */
+	long long year = strtoll(date, NULL, 10);
+	const char *month = strchr(date + 1, '-');
+	int q = (atoi(month ? month + 1 : "1") - 1) / 3;
+	p->start = when_from_date(year, q * 3 + 1, 1);
+	p->end = q == 3 ? when_from_date(year + 1, 1, 1) : when_from_date(year, q * 3 + 4, 1);
+	snprintf(p->label, sizeof p->label, "%04lldQ%d", year, q + 1);
 }
 
 int64_t report_default_as_of(const struct report_period *p, int64_t now)

@@ -360,6 +360,13 @@ static void test_periods(void **state)
 	assert_string_equal(p.label, "2026Q4");
 	report_period_of(at("2027-01-01"), &p);
 	assert_string_equal(p.label, "2027Q1");
+	/* The trend of 1970Q1 reaches before the epoch; a period may end with year 9999. */
+	report_period_of(-1, &p);
+	assert_string_equal(p.label, "1969Q4");
+	assert_true(p.start == -92 * WHEN_DAY && p.end == 0);
+	report_period_of(at("9999-12-31T23:59:59Z"), &p);
+	assert_string_equal(p.label, "9999Q4");
+	assert_true(p.start == at("9999-10-01") && p.end == at("9999-12-31") + WHEN_DAY);
 	assert_int_equal(report_period_quarter("2026Q3", &p, &err), DK_OK);
 	assert_true(report_default_as_of(&p, at("2027-01-01")) == at("2026-09-30T23:59:59Z"));
 	assert_true(report_default_as_of(&p, at("2026-08-01")) == at("2026-08-01"));
