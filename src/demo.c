@@ -389,7 +389,8 @@ static enum dk_status record_order(struct demo *d, struct story *s, int64_t expi
 	return event(d, s, "order", "", err);
 }
 
-/* A challenged order lifted by the court at time lifted (recorded at the story's time). */
+/* A challenged order lifted by the court at time lifted (recorded at the story's time, in
+ * notice_owed). */
 static enum dk_status lift_order(struct demo *d, struct story *s, int64_t lifted, struct dk_error *err)
 {
 	char ref[48], when[32];
@@ -404,10 +405,24 @@ static enum dk_status lift_order(struct demo *d, struct story *s, int64_t lifted
 	enum dk_status r = db_exec_stmt(d->db, st, "lifting a demo order", err);
 	if (r)
 		return r;
+	/* In notice_owed the deadline is the order's end: it follows the lift, as the workflow's does. */
+	char old_due[32] = "";
+	if (!s->df.order_open_ended)
+		when_format(s->df.order_end, old_due, sizeof old_due);
+	s->df.order_end = lifted;
+	s->df.order_open_ended = false;
+	st = db_stmt(d->db, "UPDATE demand SET due_at = ?2 WHERE id = ?1", err);
+	if (!st)
+		return DK_STORAGE;
+	sqlite3_bind_int64(st, 1, s->id);
+	sqlite3_bind_int64(st, 2, lifted);
+	if ((r = db_exec_stmt(d->db, st, "moving a demo deadline", err)))
+		return r;
 	when_format(lifted, when, sizeof when);
 	buf_reset(&d->ch);
 	audit_change(&d->ch, "order", ref, ref);
 	audit_change(&d->ch, "lifted", NULL, when);
+	audit_change(&d->ch, "due", *old_due ? old_due : NULL, when);
 	s->version++;
 	s->dirty = true;
 	return event(d, s, "order", "the challenge succeeded: the order was lifted", err);
@@ -602,9 +617,9 @@ static enum dk_status one_demand(struct demo *d, int64_t n, int64_t total, uint6
 			lifted = 0;
 		if ((s = record_order(d, &y, expires, challenged, err)) || (s = verify_requester(d, &y, false, err)))
 			break;
+		y.df.order_end = expires;
+		y.df.order_open_ended = indefinite;
 		int64_t end = lifted ? lifted : expires;
-		y.df.order_end = end;
-		y.df.order_open_ended = !end;
 		if (!advance(d, &y, step_min, step_max) || (s = move(d, &y, "disclosing", NULL, review_note, err)))
 			break;
 		if (!advance(d, &y, step_min, step_max) || (s = move(d, &y, "notice_owed", NULL, "", err)))

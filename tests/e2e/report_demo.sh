@@ -29,7 +29,7 @@ done
 
 # Enough national-security process for a band above the first.
 db=$T/demo-big.db
-expect 0 --db "$db" demo --count 30000 --seed 4 --as-of 2026-10-01
+expect 0 --db "$db" demo --count 20000 --seed 4 --as-of 2026-10-01
 report_all "$db" --from 2026-01-01 --to 2026-06-30 --band-width 100
 cp "$T/report.json" "$OUT"
 [ "$(json 'd["national_security"]["demands"]["low"] > 0')" = True ] || fail "no national-security band above 0"
