@@ -382,7 +382,9 @@ int64_t db_data_version(struct db *db)
 
 enum dk_status db_backup(struct db *db, const char *dest, struct dk_error *err)
 {
-	if (access(dest, F_OK) == 0 || errno != ENOENT)
+	/* lstat: a symbolic link, even one pointing nowhere, is never written through or replaced. */
+	struct stat sb;
+	if (lstat(dest, &sb) == 0 || errno != ENOENT)
 		return dk_fail(err, DK_INVALID, "%s: already exists; not overwritten", dest);
 	struct buf tmp;
 	buf_init(&tmp);

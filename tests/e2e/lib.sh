@@ -51,10 +51,11 @@ fail() {
 	exit 1
 }
 
-# Runs docket with the arguments; stdout to $OUT, stderr to $ERR, status in $LAST_RC.
+# Runs docket with the arguments; stdout to $OUT, stderr to $ERR, status in $LAST_RC. With
+# DOCKET_WRAP set (scripts/check sets it to valgrind for some tests), docket runs under it.
 dk() {
 	LAST_RC=0
-	"$DOCKET" "$@" >"$OUT" 2>"$ERR" </dev/null || LAST_RC=$?
+	${DOCKET_WRAP:-} "$DOCKET" "$@" >"$OUT" 2>"$ERR" </dev/null || LAST_RC=$?
 }
 
 # expect RC docket-args...: runs docket and checks the exit status.
