@@ -1,10 +1,10 @@
 /* cli_report.c: `docket report`: the transparency report in text, CSV, JSON or HTML. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
