@@ -45,6 +45,11 @@ expect 0 backup "$T/copy.db"
 expect 0 verify
 expect 0 --db "$T/demo.db" demo --count 60
 expect 0 --db "$T/demo.db" verify
+for f in text csv json html; do
+	expect 0 --db "$T/demo.db" report --from 2024-01-01 --to 2026-12-31 --as-of 2026-12-31 --format "$f"
+done
+expect 0 --db "$T/demo.db" report --quarter 2026Q3 --by instrument --band-width 100 --output "$T/report.html"
+expect 2 --db "$T/demo.db" report --quarter 2026Q5
 # The outbox, with a real SMTP server on loopback.
 mkdir -p "$T/mail/tmp" "$T/mail/new" "$T/mail/cur" "$XDG_CONFIG_HOME/docket"
 port=$(free_port)
