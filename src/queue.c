@@ -545,7 +545,7 @@ enum dk_status queue_search(struct queue *q, const char *text, int limit, queue_
 }
 
 enum dk_status queue_search_notes(struct queue *q, const char *text, struct queue_note_scan *scan, int64_t span,
-				  queue_hit_fn fn, void *ctx, struct dk_error *err)
+				  int limit, queue_hit_fn fn, void *ctx, struct dk_error *err)
 {
 	enum dk_status s = text_check("search", text, TEXT_SHORT_MAX, false, false, err);
 	if (s)
@@ -586,8 +586,11 @@ enum dk_status queue_search_notes(struct queue *q, const char *text, struct queu
 		char *note;
 	} *hits = NULL;
 	size_t n = 0, cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	int rc = SQLITE_DONE;
+	/* A slice that finds more than the caller wants ends at the last note it wants. */
+	int64_t last = floor;
+	while ((limit <= 0 || n < (size_t)limit) && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		last = sqlite3_column_int64(st, 0);
 		if (n == cap) {
 			size_t nc = cap ? cap * 2 : 16;
 			struct hit *h = realloc(hits, nc * sizeof *h);
@@ -606,8 +609,9 @@ enum dk_status queue_search_notes(struct queue *q, const char *text, struct queu
 		}
 		n++;
 	}
-	if (!s && rc != SQLITE_DONE)
+	if (!s && rc != SQLITE_DONE && rc != SQLITE_ROW)
 		s = db_error(q->db, "searching notes", err);
+	bool cut = rc == SQLITE_ROW;
 	sqlite3_reset(st);
 	bool stop = false;
 	for (size_t i = 0; i < n; i++) {
@@ -631,9 +635,11 @@ enum dk_status queue_search_notes(struct queue *q, const char *text, struct queu
 	free(hits);
 	if (s)
 		return s;
-	scan->scanned += scan->below - floor;
-	scan->below = floor;
-	if (floor <= 1 || stop)
+	/* Cut short: the next slice starts below the last note reported. */
+	int64_t next = cut ? last : floor;
+	scan->scanned += scan->below - next;
+	scan->below = next;
+	if (next <= 1 || stop)
 		scan->done = true;
 	return DK_OK;
 }

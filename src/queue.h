@@ -100,8 +100,9 @@ enum dk_status queue_search(struct queue *q, const char *text, int limit, queue_
 
 /* The notes of the timeline, searched a slice at a time so that a caller can stay responsive:
  * start with a zeroed scan; each call looks at no more than span events, newest first, calls fn
- * for each note containing text (any case) and sets done once the oldest event was looked at.
- * A demand with several matching notes comes once per note. */
+ * for each note containing text (any case), at most limit times, and sets done once the oldest
+ * event was looked at (or fn asked to stop). A demand with several matching notes comes once per
+ * note. */
 struct queue_note_scan {
 	int64_t below; /* the next slice ends below this event id; 0 before the first call */
 	bool done;
@@ -110,6 +111,6 @@ struct queue_note_scan {
 };
 
 enum dk_status queue_search_notes(struct queue *q, const char *text, struct queue_note_scan *scan, int64_t span,
-				  queue_hit_fn fn, void *ctx, struct dk_error *err);
+				  int limit, queue_hit_fn fn, void *ctx, struct dk_error *err);
 
 #endif

@@ -378,7 +378,7 @@ static void test_search_notes(void **state)
 	struct hits h = {0};
 	int calls = 0;
 	while (!scan.done) {
-		FX_OK(t->fx, queue_search_notes(t->q, "BUREAU", &scan, 2, hit, &h, &t->fx->err));
+		FX_OK(t->fx, queue_search_notes(t->q, "BUREAU", &scan, 2, 0, hit, &h, &t->fx->err));
 		calls++;
 		assert_true(calls < 100);
 	}
@@ -391,12 +391,26 @@ static void test_search_notes(void **state)
 	/* The notes of moves count too; nothing found is done all the same. */
 	scan = (struct queue_note_scan){0};
 	h = (struct hits){0};
-	FX_OK(t->fx, queue_search_notes(t->q, "nothing like it", &scan, 1000, hit, &h, &t->fx->err));
+	FX_OK(t->fx, queue_search_notes(t->q, "nothing like it", &scan, 1000, 0, hit, &h, &t->fx->err));
 	assert_true(scan.done);
 	assert_int_equal(h.n, 0);
 	scan = (struct queue_note_scan){0};
-	FX_OK(t->fx, queue_search_notes(t->q, "", &scan, 1000, hit, &h, &t->fx->err));
+	FX_OK(t->fx, queue_search_notes(t->q, "", &scan, 1000, 0, hit, &h, &t->fx->err));
 	assert_true(scan.done);
+
+	/* A limit cuts a slice short; the next one goes on below the last note reported. */
+	FX_OK(t->fx, workflow_note(t->fx->db, &t->fx->intake, t->b, "bureau called back", &t->fx->err));
+	scan = (struct queue_note_scan){0};
+	h = (struct hits){0};
+	FX_OK(t->fx, queue_search_notes(t->q, "bureau", &scan, 1000, 1, hit, &h, &t->fx->err));
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.ids[0], t->b);
+	assert_false(scan.done);
+	while (!scan.done)
+		FX_OK(t->fx, queue_search_notes(t->q, "bureau", &scan, 1000, 1, hit, &h, &t->fx->err));
+	assert_int_equal(h.n, 2);
+	assert_int_equal(h.ids[1], t->a);
+	assert_int_equal(scan.scanned, scan.total);
 }
 
 int main(void)
