@@ -246,6 +246,15 @@ static void dispatch(struct ui *ui, int key)
 		break;
 	case UI_A_QUIT: ui->quit = true; break;
 	case UI_A_REDRAW: clearok(curscr, TRUE); break;
+	case UI_A_SUSPEND:
+		/* The terminal is raw, so Ctrl-Z arrives as a key: give the terminal back, stop, and
+		 * take it again when continued. */
+		if (!ui->cfg->headless) {
+			endwin();
+			raise(SIGSTOP);
+			clearok(curscr, TRUE);
+		}
+		break;
 	default: {
 		char name[32];
 		ui_key_name(key, name, sizeof name);

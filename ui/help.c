@@ -12,6 +12,7 @@ const struct ui_key ui_common_keys[] = {
 	{UI_A_BACK, {'q', UI_ESC}, NULL, "go back; on the queue, quit", "back"},
 	{UI_A_QUIT, {UI_CTRL('c')}, NULL, "quit at once (the terminal is given back)", NULL},
 	{UI_A_REDRAW, {UI_CTRL('l')}, NULL, "draw the screen again", NULL},
+	{UI_A_SUSPEND, {UI_CTRL('z')}, NULL, "suspend docket (the shell's fg brings it back)", NULL},
 	{0, {0}, NULL, NULL, NULL},
 };
 

@@ -213,6 +213,7 @@ struct screen *intake_screen_new(struct ui *ui)
 
 	field_text(&fl[I_REQUESTER], "requester name", "Requester", true, TEXT_SHORT_MAX, "");
 	field_choice(&fl[I_KIND], "requester kind", "Requester kind", party_requester_kinds, "law_enforcement");
+	fl[I_KIND].picker = true;
 	field_text(&fl[I_AGENCY], "agency", "Agency or firm", false, TEXT_SHORT_MAX, "");
 	field_text(&fl[I_JURISDICTION], "jurisdiction", "Jurisdiction", true, 10, "");
 	fl[I_JURISDICTION].check = check_jurisdiction;

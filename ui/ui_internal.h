@@ -35,6 +35,7 @@ enum {
 	UI_A_BACK,
 	UI_A_QUIT,
 	UI_A_REDRAW,
+	UI_A_SUSPEND,
 };
 
 struct ui_key {
