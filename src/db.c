@@ -266,8 +266,14 @@ enum dk_status db_open(const char *path, enum db_mode mode, struct db **out, str
 	sqlite3_extended_result_codes(db->h, 1);
 	/* Reading the header tells a non-SQLite file apart before anything is written. */
 	if (pragma_int(db, "PRAGMA schema_version") < 0) {
-		s = dk_fail(err, DK_STORAGE, "%s: not a docket database (%s); not modified", path,
-			    sqlite3_errmsg(db->h));
+		if ((sqlite3_errcode(db->h) & 0xff) == SQLITE_NOTADB)
+			s = dk_fail(err, DK_STORAGE, "%s: not a docket database (%s); not modified", path,
+				    sqlite3_errmsg(db->h));
+		else
+			s = dk_fail(err, DK_STORAGE,
+				    "%s: cannot read it (%s): check who may read and write it, its -wal and -shm files "
+				    "and its directory",
+				    path, sqlite3_errmsg(db->h));
 		goto fail;
 	}
 	/* Reads through a memory map: a command touches a hundred pages, a pread each otherwise. */
@@ -376,7 +382,9 @@ int64_t db_data_version(struct db *db)
 
 enum dk_status db_backup(struct db *db, const char *dest, struct dk_error *err)
 {
-	if (access(dest, F_OK) == 0 || errno != ENOENT)
+	/* lstat: a symbolic link, even one pointing nowhere, is never written through or replaced. */
+	struct stat sb;
+	if (lstat(dest, &sb) == 0 || errno != ENOENT)
 		return dk_fail(err, DK_INVALID, "%s: already exists; not overwritten", dest);
 	struct buf tmp;
 	buf_init(&tmp);

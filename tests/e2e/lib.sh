@@ -51,10 +51,11 @@ fail() {
 	exit 1
 }
 
-# Runs docket with the arguments; stdout to $OUT, stderr to $ERR, status in $LAST_RC.
+# Runs docket with the arguments; stdout to $OUT, stderr to $ERR, status in $LAST_RC. With
+# DOCKET_WRAP set (scripts/check sets it to valgrind for some tests), docket runs under it.
 dk() {
 	LAST_RC=0
-	"$DOCKET" "$@" >"$OUT" 2>"$ERR" </dev/null || LAST_RC=$?
+	${DOCKET_WRAP:-} "$DOCKET" "$@" >"$OUT" 2>"$ERR" </dev/null || LAST_RC=$?
 }
 
 # expect RC docket-args...: runs docket and checks the exit status.
@@ -70,9 +71,9 @@ out_has() { grep -Eq -- "$1" "$OUT" || fail "stdout lacks /$1/"; }
 out_lacks() { ! grep -Eq -- "$1" "$OUT" || fail "stdout has /$1/"; }
 err_has() { grep -Eq -- "$1" "$ERR" || fail "stderr lacks /$1/"; }
 err_lacks() { ! grep -Eq -- "$1" "$ERR" || fail "stderr has /$1/"; }
-# The last command's stderr is exactly one line.
+# The last command's stderr is one line (a usage error may add the line pointing at --help).
 err_one_line() {
-	[ "$(wc -l <"$ERR")" -eq 1 ] || fail "stderr is not one line"
+	[ "$(grep -cv "^Try 'docket" "$ERR")" -eq 1 ] || fail "stderr is not one line"
 }
 
 # Reads a JSON value from the last stdout with a Python expression over `d`.

@@ -18,9 +18,10 @@ tui_cleanup() {
 }
 trap tui_cleanup EXIT
 
-# tui_start COLSxROWS [VAR=value...] [-- docket args...]: starts docket in a new tmux server. The
-# pane runs a script that records the terminal's settings before and after docket, docket's
-# stderr and its exit status, so that tests can check that the terminal was given back.
+# tui_start COLSxROWS [VAR=value...] [-- docket args...]: starts docket in a new tmux server (under
+# $TUI_WRAP when set, e.g. valgrind). The pane runs a script that records the terminal's settings
+# before and after docket, docket's stderr and its exit status, so that tests can check that the
+# terminal was given back.
 tui_start() {
 	size=$1
 	shift
@@ -39,7 +40,7 @@ tui_start() {
 		echo "cd '$T'"
 		echo "stty -g >'$T/stty.before'"
 		echo "echo \$\$ >'$T/tui.pid'"
-		printf 'env%s' "$envs"
+		printf 'env%s %s' "$envs" "${TUI_WRAP:-}"
 		printf " '%s'" "$DOCKET" "$@"
 		echo " 2>'$T/tui.err'"
 		echo "echo \$? >'$T/tui.rc.tmp'"

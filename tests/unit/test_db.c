@@ -208,8 +208,9 @@ static void test_readable_file_warns(void **state)
 
 static void assert_same_rows(const char *a, const char *b)
 {
-	static const char *const tables[] = {"demand", "event", "staff", "customer", "requester",
-					     "demand_identifier", "demand_category", "transition", NULL};
+	static const char *const tables[] = {"demand",          "event",      "staff",
+					     "customer",        "requester",  "demand_identifier",
+					     "demand_category", "transition", NULL};
 	sqlite3 *ha = NULL, *hb = NULL;
 	assert_int_equal(sqlite3_open_v2(a, &ha, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_open_v2(b, &hb, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
@@ -327,6 +328,34 @@ static void test_data_version_sees_other_writers(void **state)
 	sqlite3_close(h);
 	assert_int_not_equal(db_data_version(fx->db), v1);
 	assert_int_equal(db_policy(fx->db, "due_soon_days", 1), 8);
+}
+
+/* A big WAL is copied back and truncated when the connection closes: left behind, the next process
+ * would read every frame of it on open and copy it all back again at its first commit. */
+static void test_close_truncates_big_wal(void **state)
+{
+	struct fx *fx = *state;
+	char wal[FX_PATH_MAX + 8];
+	snprintf(wal, sizeof wal, "%s-wal", fx->path);
+	sqlite3 *h = fx_raw_open(fx);
+	/* The raw connection must not checkpoint on its own close, the way docket's do not. */
+	sqlite3_db_config(h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	assert_int_equal(fx_raw_exec(h, "PRAGMA wal_autocheckpoint = 0; CREATE TABLE filler (b BLOB);"
+					"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 600)"
+					" INSERT INTO filler SELECT randomblob(4000) FROM n"),
+			 SQLITE_OK);
+	sqlite3_close(h);
+	struct stat sb;
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_true(sb.st_size > 2 * 1024 * 1024);
+	db_close(&fx->db);
+	assert_null(fx->db);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+	/* Nothing was lost on the way. */
+	h = fx_raw_open(fx);
+	assert_int_equal(fx_raw_int(h, "SELECT count(*) FROM filler"), 600);
+	sqlite3_close(h);
 }
 
 static void test_policy(void **state)
@@ -461,8 +490,8 @@ static void test_gag_trigger_refuses_raw_notice(void **state)
 	int64_t queued = sqlite3_last_insert_rowid(h);
 	sqlite3_close(h);
 
-	struct order_input o = {.reference = "2705(b)-17", .statute = "18 U.S.C. 2705(b)",
-				.expires = fx_when(180 * WHEN_DAY, expires)};
+	struct order_input o = {
+		.reference = "2705(b)-17", .statute = "18 U.S.C. 2705(b)", .expires = fx_when(180 * WHEN_DAY, expires)};
 	FX_OK(fx, workflow_order(fx->db, &fx->attorney, id, &o, &fx->err));
 
 	int64_t notices = fx_count(fx, "notice");
@@ -509,6 +538,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nested_transactions, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_data_version_sees_other_writers, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_policy, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_close_truncates_big_wal, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_default_path, fx_setup_dir, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_workflow_trigger_refuses_raw_update, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_insert_trigger_refuses_later_state, fx_setup, fx_teardown),

@@ -1,0 +1,71 @@
+#!/bin/sh
+# Every command once under valgrind's memcheck: any invalid access, use of uninitialised memory or
+# leak fails the test. scripts/check runs it on the normal build (valgrind cannot run a binary
+# built with AddressSanitizer); it is not part of make check.
+. "$(dirname "$0")/lib.sh"
+
+command -v valgrind >/dev/null || fail "valgrind is not installed (scripts/deps installs it)"
+DOCKET_WRAP="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
+--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=97 --track-origins=yes"
+
+setup_db
+add_demand VG-1 --identifier 198.51.100.7 --note "first"
+add_demand VG-2 --received 2026-01-02 --category subscriber,content --jurisdiction US-CA --emergency
+v=$ID
+expect 0 list
+expect 0 list --format json --search VG
+expect 0 list --format csv --status all
+expect 0 show 1
+expect 0 show 1 --format json
+expect 1 due
+expect 1 due --format json --within 3
+expect 0 customer list --format csv
+expect 0 staff list --format json
+expect 0 requester list
+expect 0 move 1 redirecting
+expect 1 move 1 disclosing
+expect 2 move 1 nowhere
+expect 0 move 1 in_review
+expect 0 assign 1 atty
+expect 0 note 1 "called back"
+expect 0 order 1 --ref NDO-1 --expires 2099-01-01 --statute "18 U.S.C. 2705(b)"
+expect 0 authenticate 1 --method callback --note "published number"
+expect 0 --actor atty move 1 disclosing --note "order in force"
+expect 0 --actor atty move 1 notice_owed
+expect 1 notice 1 --via email
+expect 0 order 1 --ref NDO-1 --lifted 2026-01-01
+expect 0 notice 1 --via email
+expect 0 --actor atty move 1 closed --outcome disclosed_non_content
+expect 0 extend "$v" --due 2099-01-01 --reason "agreed"
+expect 0 move "$v" in_review
+expect 2 add --ref BAD --channel email --instrument warant --customer acme-eu --requester R --kind other \
+	--jurisdiction IE --category subscriber
+expect 2 show 999
+expect 0 backup "$T/copy.db"
+expect 0 verify
+expect 0 --db "$T/demo.db" demo --count 60
+expect 0 --db "$T/demo.db" verify
+expect 0 --help
+expect 0 list --help
+expect 3 --db "$T/missing.db" list
+expect 0 ui --keys
+expect 2 ui
+
+# The terminal UI, in tmux: the queue, a case, search; valgrind's report would land on stderr.
+. "$(dirname "$0")/tui.sh"
+TUI_WRAP=$DOCKET_WRAP
+TUI_TIMEOUT=60
+tui_start 100x30
+tui_wait 'VG-2'
+tui_keys Enter
+tui_wait 'Moves:'
+tui_keys q
+tui_wait 'Queue: open'
+tui_keys /
+tui_type vg-
+tui_wait '2 found'
+tui_keys Escape
+tui_wait 'Queue: open'
+tui_keys q
+tui_exited 0
+exit 0
