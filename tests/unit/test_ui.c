@@ -457,6 +457,34 @@ static void test_read_only(void **state)
 	run_free(&r);
 }
 
+/* On a colour terminal late rows are red and rows due soon yellow; NO_COLOR turns colour off and
+ * the rows still stand out. */
+static void test_colour(void **state)
+{
+	struct fx *fx = *state;
+	struct run r = {.fx = fx};
+	unsetenv("NO_COLOR");
+	run_ui(&r, &fx->intake, NULL, 24, 80, "xterm-256color", "j<Dump>");
+	const struct shot *s = &r.shots[0];
+	int late = row_of(s, "LATE-1"), soon = row_of(s, "SOON-2");
+	assert_int_equal(s->colors[late * s->cols + 1], 1);
+	assert_int_equal(s->colors[soon * s->cols + 1], 2);
+	assert_true(s->attrs[late * s->cols + 1] & UI_CELL_BOLD);
+	/* The title bar is coloured too. */
+	assert_int_equal(s->colors[1], 3);
+	run_free(&r);
+	setenv("NO_COLOR", "1", 1);
+	run_ui(&r, &fx->intake, NULL, 24, 80, "xterm-256color", "j<Dump>");
+	unsetenv("NO_COLOR");
+	s = &r.shots[0];
+	assert_int_equal(s->colors[late * s->cols + 1], 0);
+	assert_int_equal(s->colors[1], 0);
+	assert_true(s->attrs[late * s->cols + 1] & UI_CELL_BOLD);
+	assert_true(s->attrs[soon * s->cols + 1] & UI_CELL_UNDERLINE);
+	assert_true(s->attrs[1] & UI_CELL_REVERSE);
+	run_free(&r);
+}
+
 int main(void)
 {
 	setlocale(LC_ALL, "C.UTF-8");
@@ -472,6 +500,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_and_wide_text, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_resize_and_help, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_read_only, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_colour, setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
