@@ -587,5 +587,6 @@ int ui_run(struct db *db, const struct acting *who, const char *readonly, const 
 	}
 	if (s)
 		return s;
-	return ui_signal == SIGINT || ui_signal == SIGTERM || ui_signal == SIGHUP ? 128 + ui_signal : 0;
+	/* Ended by a signal: the shell's usual status for it. */
+	return ui_signal ? 128 + ui_signal : 0;
 }
