@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "queue_view.h"
 #include "text.h"
@@ -11,8 +12,13 @@
 /* Results kept: the quick part, then notes up to the total. */
 #define SEARCH_QUICK 200
 #define SEARCH_MAX   500
-/* Events looked at per idle slice: a few milliseconds each. */
-#define NOTE_SPAN 50000
+/* Events looked at per idle slice: adjusted so that a slice takes a few milliseconds, whether
+ * the file is in the page cache (50,000 events in about 10 ms) or must be read from disk (ten or
+ * twenty times slower); a key waits for at most one slice. */
+#define NOTE_SPAN_FIRST 10000
+#define NOTE_SPAN_MIN   500
+#define NOTE_SPAN_MAX   200000
+#define NOTE_SLICE_MS   15.0
 
 enum { S_DOWN = 1, S_UP, S_PGDN, S_PGUP, S_OPEN, S_CANCEL, S_BACKSPACE, S_CLEAR };
 
@@ -37,7 +43,15 @@ struct search {
 	int n, cap, cursor, top;
 	struct queue_note_scan scan;
 	bool searching; /* notes still to look at */
+	int64_t span;   /* events per idle slice */
 };
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
 
 static void results_clear(struct search *s)
 {
@@ -95,11 +109,17 @@ static bool search_idle(struct ui *ui, struct screen *sc)
 	if (!s->searching)
 		return false;
 	struct dk_error err = {0};
-	if (queue_search_notes(ui->q, s->text, &s->scan, NOTE_SPAN, SEARCH_MAX - s->n, add_hit, s, &err)) {
+	double t0 = now_ms();
+	if (queue_search_notes(ui->q, s->text, &s->scan, s->span, SEARCH_MAX - s->n, add_hit, s, &err)) {
 		ui_fail(ui, &err);
 		s->searching = false;
 		return false;
 	}
+	double took = now_ms() - t0;
+	if (took > 2 * NOTE_SLICE_MS && s->span > NOTE_SPAN_MIN)
+		s->span /= 2;
+	else if (took < NOTE_SLICE_MS / 2 && s->span < NOTE_SPAN_MAX)
+		s->span *= 2;
 	if (s->scan.done || s->n >= SEARCH_MAX)
 		s->searching = false;
 	return s->searching;
@@ -254,5 +274,6 @@ struct screen *search_screen_new(struct ui *ui, struct qview *queue)
 	}
 	s->base.ops = &search_screen_ops;
 	s->queue = queue;
+	s->span = NOTE_SPAN_FIRST;
 	return &s->base;
 }
