@@ -120,10 +120,30 @@ const struct cli_command cli_commands[] = {
 	 "record a customer notice delivered outside docket",
 	 "  --via V         letter, phone or email\n"
 	 "  --at TIME       when it was delivered (default now)\n"},
-	{"due", cli_cmd_due, "due [--within DAYS] [--format table|json|csv]",
-	 "list what is late or due soon; exit status 1 when anything is late",
+	{"due", cli_cmd_due, "due [--within DAYS] [--format table|json|csv] [--mail ADDRESS]",
+	 "list what is late or due soon, and letters that need a person; exit status 1 when any",
 	 "  --within DAYS   how far ahead to look (default: policy due_soon_days, 7)\n"
-	 "  --format F      table (default), json or csv\n"},
+	 "  --format F      table (default), json or csv\n"
+	 "  --mail ADDRESS  send the list as the morning digest to ADDRESS instead of printing it\n"},
+	{"outbox", cli_cmd_outbox,
+	 "outbox list [--status S] [--needs-person] [--demand ID] [--limit N] [--format table|json|csv]\n"
+	 "       docket outbox preview NOTICE [--format table|json]\n"
+	 "       docket outbox edit NOTICE\n"
+	 "       docket outbox send [--dry-run] [--limit N]\n"
+	 "       docket outbox retry NOTICE\n"
+	 "       docket outbox cancel NOTICE --reason TEXT\n"
+	 "       docket outbox delivered NOTICE --via letter|phone|email [--at TIME]",
+	 "list, preview, edit and send the letters docket drafted",
+	 "  --status S       with list: all, queued, sending, sent, failed or cancelled (default: the\n"
+	 "                   letters still waiting: queued, sending and failed)\n"
+	 "  --needs-person   with list: only failed letters and letters a person must deliver\n"
+	 "  --demand ID      with list: only the letters of demand ID\n"
+	 "  --limit N        with list: at most N rows; with send: at most N letters\n"
+	 "  --format F       with list: table (default), json or csv; with preview: table or json\n"
+	 "  --dry-run        with send: check and build every letter that is due, send nothing\n"
+	 "  --reason TEXT    with cancel: why the letter will not go out\n"
+	 "  --via V          with delivered: how a person delivered it: letter, phone or email\n"
+	 "  --at TIME        with delivered: when (default now)\n"},
 	{"verify", cli_cmd_verify, "verify [--head HASH]",
 	 "check the audit chain and the database's integrity; prints the chain's head",
 	 "  --head HASH   also check that the chain still contains HASH (kept outside the database)\n"},

@@ -6,6 +6,8 @@
 #include "audit.h"
 #include "cli.h"
 #include "demand.h"
+#include "notice.h"
+#include "smtp.h"
 #include "text.h"
 #include "when.h"
 #include "workflow.h"
@@ -316,16 +318,65 @@ int cli_cmd_list(struct cli *c, int argc, char **argv)
 	return run_listing(c, &f, format, NULL);
 }
 
+/* The letters that need a person, as a second table under the demands. */
+static int person_row(const struct notice_row *r, void *ctx)
+{
+	struct table *t = ctx;
+	char id[24], dem[300];
+	snprintf(id, sizeof id, "%lld", (long long)r->id);
+	if (r->demand_id)
+		snprintf(dem, sizeof dem, "%lld %s", (long long)r->demand_id, r->reference);
+	else
+		snprintf(dem, sizeof dem, "-");
+	const char *cells[] = {id, dem, r->kind, r->via, r->status, r->recipient, r->last_error};
+	table_row(t, cells);
+	return 0;
+}
+
+/* `due --mail`: the digest, queued and sent through the outbox. */
+static int mail_digest(struct cli *c, const char *to, int64_t within)
+{
+	struct dk_error err = {0};
+	struct smtp_config cfg;
+	if (smtp_config_load(&cfg, &err))
+		return cli_fail(&err);
+	int64_t id = 0;
+	int rc = cli_acting(c);
+	if (!rc && (smtp_config_check(&cfg, &err) || notice_queue_digest(c->db, to, within, &id, &err)))
+		rc = cli_fail(&err);
+	struct notice_send_options so = {.cfg = &cfg, .only = id};
+	struct notice_send_report rep = {0};
+	if (!rc && notice_send(c->db, &c->who, &so, &rep, &err))
+		rc = cli_fail(&err);
+	smtp_config_free(&cfg);
+	if (rc)
+		return rc;
+	if (rep.sent) {
+		printf("digest sent to %s (notice %lld)\n", to, (long long)id);
+		return 0;
+	}
+	/* Left in the outbox: the next `docket outbox send` tries again. */
+	struct notice *n = NULL;
+	if (notice_get(c->db, id, &n, &err) == DK_OK) {
+		dk_fail(&err, DK_STORAGE, "notice %lld: the digest to %s was not sent (%s): %s", (long long)id, to,
+			n->status, n->last_error);
+		notice_free(&n);
+	}
+	return cli_fail(&err);
+}
+
 int cli_cmd_due(struct cli *c, int argc, char **argv)
 {
-	enum { O_WITHIN = 1, O_FORMAT };
+	enum { O_WITHIN = 1, O_FORMAT, O_MAIL };
 	static const struct option opts[] = {
 		{"within", required_argument, NULL, O_WITHIN},
 		{"format", required_argument, NULL, O_FORMAT},
+		{"mail", required_argument, NULL, O_MAIL},
 		{0, 0, 0, 0},
 	};
 	enum cli_format format = FORMAT_TABLE;
 	int64_t within = -1;
+	const char *mail = NULL;
 	int ch;
 	while ((ch = cli_getopt(c, argc, argv, "", opts)) != -1) {
 		switch (ch) {
@@ -337,6 +388,7 @@ int cli_cmd_due(struct cli *c, int argc, char **argv)
 			if (!cli_parse_format("due", optarg, 7, &format))
 				return DK_INVALID;
 			break;
+		case O_MAIL: mail = optarg; break;
 		default: return DK_INVALID;
 		}
 	}
@@ -344,18 +396,41 @@ int cli_cmd_due(struct cli *c, int argc, char **argv)
 		return cli_help("due");
 	if (optind < argc)
 		return cli_usage("due", "unexpected argument \"%s\"", argv[optind]);
+	if (mail && format != FORMAT_TABLE)
+		return cli_usage("due", "--mail and --format do not go together");
 	int rc = cli_open(c, DB_EXISTING);
 	if (rc)
 		return rc;
 	if (within < 0)
 		within = db_policy(c->db, "due_soon_days", 7);
+	if (mail)
+		return mail_digest(c, mail, within);
 	struct demand_filter f = {.due_before = when_now() + within * WHEN_DAY};
 	int64_t late = 0;
 	if ((rc = run_listing(c, &f, format, &late)))
 		return rc;
+	/* Machine formats keep their one array of demands; letters are in `outbox list --format`. */
+	struct table t;
+	static const char *const hdr[] = {"NOTICE", "DEMAND", "KIND", "VIA", "STATUS", "TO", "WHY"};
+	table_init(&t, 7, hdr);
+	struct notice_filter nf = {.needs_person = true};
+	struct dk_error err = {0};
+	if (notice_list(c->db, &nf, person_row, &t, &err)) {
+		table_free(&t);
+		return cli_fail(&err);
+	}
+	size_t people = t.nrows - 1;
+	if (people && format == FORMAT_TABLE) {
+		fputs("\nLetters that need a person (docket outbox preview NOTICE)\n", stdout);
+		table_print(&t, stdout);
+	}
+	table_free(&t);
 	if (late && format == FORMAT_TABLE)
 		fprintf(stderr, "docket: %lld late\n", (long long)late);
-	return late ? DK_REFUSED : 0;
+	if (people && format == FORMAT_TABLE)
+		fprintf(stderr, "docket: %zu letter%s need%s a person\n", people, people == 1 ? "" : "s",
+			people == 1 ? "s" : "");
+	return late || people ? DK_REFUSED : 0;
 }
 
 /* show: human and JSON output of one demand. */

@@ -540,6 +540,16 @@ oom:
 	return dk_fail(err, DK_STORAGE, "out of memory");
 }
 
+enum dk_status demand_touch(struct db *db, int64_t id, int64_t now, struct dk_error *err)
+{
+	sqlite3_stmt *st = db_stmt(db, "UPDATE demand SET version = version + 1, updated_at = ?2 WHERE id = ?1", err);
+	if (!st)
+		return DK_STORAGE;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	return db_exec_stmt(db, st, "updating the demand", err);
+}
+
 enum dk_status demand_get(struct db *db, int64_t id, struct demand **out, struct dk_error *err)
 {
 	*out = NULL;
@@ -666,6 +676,36 @@ enum dk_status demand_list(struct db *db, const struct demand_filter *f, int (*f
 			break;
 	}
 	s = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? DK_OK : db_error(db, "listing demands", err);
+	sqlite3_reset(st);
+	return s;
+}
+
+enum dk_status demand_orders_ending(struct db *db, int64_t from, int64_t to,
+				    int (*fn)(const struct order_ending *, void *), void *ctx, struct dk_error *err)
+{
+	sqlite3_stmt *st = db_stmt(db,
+				   "SELECT d.id, d.reference, d.status, o.reference, o.expires_at FROM nd_order AS o"
+				   " JOIN demand AS d ON d.id = o.demand_id"
+				   " WHERE o.expires_at >= ?1 AND o.expires_at < ?2 AND o.indefinite = 0"
+				   " AND o.lifted_at IS NULL AND d.status <> 'closed' ORDER BY o.expires_at, d.id",
+				   err);
+	if (!st)
+		return DK_STORAGE;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct order_ending o = {
+			.demand_id = sqlite3_column_int64(st, 0),
+			.reference = (const char *)sqlite3_column_text(st, 1),
+			.status = (const char *)sqlite3_column_text(st, 2),
+			.order = (const char *)sqlite3_column_text(st, 3),
+			.ends_at = sqlite3_column_int64(st, 4),
+		};
+		if (fn(&o, ctx))
+			break;
+	}
+	enum dk_status s = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? DK_OK : db_error(db, "listing orders", err);
 	sqlite3_reset(st);
 	return s;
 }

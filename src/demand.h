@@ -136,6 +136,10 @@ struct demand {
 enum dk_status demand_store_categories(struct db *db, int64_t id, const char *scope, unsigned mask,
 				       struct dk_error *err);
 
+/* Bumps the version (and updated_at) inside the caller's transaction, for a change to something
+ * that belongs to the demand, such as one of its letters, made outside the workflow module. */
+enum dk_status demand_touch(struct db *db, int64_t id, int64_t now, struct dk_error *err);
+
 /* Reads a demand with everything attached; DK_INVALID when there is no such demand. */
 enum dk_status demand_get(struct db *db, int64_t id, struct demand **out, struct dk_error *err);
 
@@ -174,5 +178,18 @@ struct demand_filter {
  * "all" come newest first. Uses indexes: it never loads every demand to sort. */
 enum dk_status demand_list(struct db *db, const struct demand_filter *f, int (*fn)(const struct demand_row *, void *),
 			   void *ctx, struct dk_error *err);
+
+/* A non-disclosure order that ends in a window, on an open demand. Strings are borrowed. */
+struct order_ending {
+	int64_t demand_id;
+	const char *reference; /* the demand's */
+	const char *status;
+	const char *order; /* the order's reference */
+	int64_t ends_at;
+};
+
+/* Orders that expire in [from, to), not lifted and not indefinite, on open demands; by end. */
+enum dk_status demand_orders_ending(struct db *db, int64_t from, int64_t to,
+				    int (*fn)(const struct order_ending *, void *), void *ctx, struct dk_error *err);
 
 #endif

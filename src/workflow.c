@@ -8,6 +8,7 @@
 #include "audit.h"
 #include "buf.h"
 #include "demand.h"
+#include "notice.h"
 #include "text.h"
 #include "when.h"
 #include "workflow_internal.h"
@@ -339,6 +340,35 @@ static enum dk_status disclosed_scope(const struct facts *f, const struct move_r
 	return DK_OK;
 }
 
+/* The letters a move calls for, queued in the move's transaction and named in its event: the
+ * redirect letter on the way to redirecting, the customer's advance notice on the way to
+ * notifying, the delayed notice on the way to notice_owed when the order has already ended. A
+ * demand that closes, or goes back from notifying to review, takes its letters still waiting with
+ * it. */
+static enum dk_status move_letters(struct db *db, const struct facts *f, const char *to, struct buf *ch,
+				   struct dk_error *err)
+{
+	struct notice_queued q;
+	enum dk_status s = DK_OK;
+	q.id = 0;
+	if (strcmp(to, "redirecting") == 0)
+		s = notice_queue(db, f->id, "redirect", 0, f->now, &q, err);
+	else if (strcmp(to, "notifying") == 0)
+		s = notice_queue(db, f->id, "advance", 0, f->now, &q, err);
+	else if (strcmp(to, "notice_owed") == 0 && wf_notice_now_owed(f))
+		s = notice_queue(db, f->id, "delayed", f->order_end, f->now, &q, err);
+	else if (strcmp(to, "closed") == 0 || (strcmp(to, "in_review") == 0 && strcmp(f->status, "notifying") == 0))
+		s = notice_cancel_pending(db, f->id, f->now, ch, err);
+	if (!s && q.id)
+		audit_change(ch, "notice", NULL, q.summary);
+	return s;
+}
+
+bool wf_notice_now_owed(const struct facts *f)
+{
+	return f->n_orders > 0 && !f->in_force && !f->open_ended;
+}
+
 static enum dk_status do_move(struct db *db, const struct acting *by, const struct move_request *req,
 			      struct dk_error *err)
 {
@@ -432,6 +462,10 @@ static enum dk_status do_move(struct db *db, const struct acting *by, const stru
 	if (disclosed) {
 		demand_categories_format(disclosed, ",", cats, sizeof cats);
 		audit_change(&ch, "disclosed", NULL, cats);
+	}
+	if ((s = move_letters(db, &f, req->to, &ch, err))) {
+		buf_free(&ch);
+		return s;
 	}
 	return wf_log_event(db, by, f.id, "moved", &ch, req->note, f.now, err);
 }

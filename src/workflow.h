@@ -85,9 +85,22 @@ enum dk_status workflow_extend(struct db *db, const struct acting *by, int64_t i
 			       struct dk_error *err);
 
 /* Records a customer notice delivered outside docket (via letter, phone or email) at time at
- * (ISO-8601; now when NULL). Refused while a non-disclosure order is in force. */
+ * (ISO-8601; now when NULL). Refused while a non-disclosure order is in force. The customer letter
+ * docket queued, if any, becomes the record; other customer letters waiting are cancelled. */
 enum dk_status workflow_notice_record(struct db *db, const struct acting *by, int64_t id, const char *via,
 				      const char *at, struct dk_error *err);
+
+/* Letters the workflow queues itself (notice.h): the
+ * redirect letter with the move to redirecting, the advance notice with the move to notifying,
+ * and the delayed notice once every order on a demand in notice_owed has ended: when the order's
+ * end is recorded (docket order --lifted/--expires), with the move to notice_owed if the orders
+ * had already ended, or, for an order that simply expires, by the sweep below. */
+
+/* The sweep: queues the delayed notice on each demand in notice_owed whose orders have all ended
+ * (an expiry passes without anyone recording it). Each demand in its own transaction, with an
+ * event. *queued receives how many were queued. `docket outbox send` runs it first. */
+enum dk_status workflow_queue_owed_notices(struct db *db, const struct acting *by, int64_t *queued,
+					   struct dk_error *err);
 
 /* What a deadline is computed from. */
 struct deadline_facts {

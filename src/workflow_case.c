@@ -9,6 +9,7 @@
 #include "audit.h"
 #include "buf.h"
 #include "demand.h"
+#include "notice.h"
 #include "text.h"
 #include "when.h"
 #include "workflow_internal.h"
@@ -174,7 +175,8 @@ static enum dk_status do_order(struct db *db, const struct acting *by, struct fa
 		wf_fmt_time(new_lifted, b, sizeof b, &pb);
 		audit_change(&ch, "lifted", pa, pb);
 	}
-	/* In notice_owed the deadline is the order's end: follow it. */
+	/* In notice_owed the deadline is the order's end: follow it. Once every order has ended the
+	 * notice is owed now, and its letter is queued with this change. */
 	if (strcmp(f->status, "notice_owed") == 0) {
 		struct facts now;
 		if ((s = wf_load_facts(db, f->id, &now, err))) {
@@ -192,6 +194,14 @@ static enum dk_status do_order(struct db *db, const struct acting *by, struct fa
 				return s;
 			}
 		}
+		struct notice_queued q = {0};
+		if (wf_notice_now_owed(&now) &&
+		    (s = notice_queue(db, f->id, "delayed", now.order_end, now.now, &q, err))) {
+			buf_free(&ch);
+			return s;
+		}
+		if (q.id)
+			audit_change(&ch, "notice", NULL, q.summary);
 	}
 	return wf_log_event(db, by, f->id, "order", &ch, "", f->now, err);
 }
@@ -329,26 +339,84 @@ static enum dk_status do_notice(struct db *db, const struct acting *by, const st
 	const char *kind = f->n_orders > 0 ? "delayed" : "advance";
 	if ((s = wf_touch(db, f, err)))
 		return s;
-	st = db_stmt(db,
-		     "INSERT INTO notice (demand_id, kind, via, recipient, status, created_at, sent_at)"
-		     " SELECT ?1, ?2, ?3, c.contact_email, 'sent', ?4, ?5 FROM demand AS d"
-		     " JOIN customer AS c ON c.id = d.customer_id WHERE d.id = ?1",
-		     err);
-	if (!st)
-		return DK_STORAGE;
-	sqlite3_bind_int64(st, 1, f->id);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	db_bind_text(st, 3, via);
-	sqlite3_bind_int64(st, 4, f->now);
-	sqlite3_bind_int64(st, 5, at);
-	if ((s = db_exec_stmt(db, st, "recording the notice", err)))
-		return s;
+	/* The letter docket queued for the customer, if any, is the one the person delivered. */
 	struct buf ch;
 	buf_init(&ch);
 	audit_change(&ch, "customer_notice", NULL, kind);
 	audit_change(&ch, "via", NULL, via);
 	audit_change(&ch, "sent", NULL, when);
+	int64_t nid = 0;
+	if ((s = notice_record_delivery(db, f->id, kind, via, at, f->now, &nid, &ch, err))) {
+		buf_free(&ch);
+		return s;
+	}
+	char what[32];
+	snprintf(what, sizeof what, "#%lld", (long long)nid);
+	audit_change(&ch, "notice", NULL, what);
 	return wf_log_event(db, by, f->id, "notice_sent", &ch, "", f->now, err);
+}
+
+/* One demand of the sweep below, in its own transaction. */
+static enum dk_status owe_one(struct db *db, const struct acting *by, const struct facts *f, int64_t *queued,
+			      struct dk_error *err)
+{
+	if (strcmp(f->status, "notice_owed") != 0 || !wf_notice_now_owed(f))
+		return DK_OK;
+	struct notice_queued q = {0};
+	enum dk_status s = notice_queue(db, f->id, "delayed", f->order_end, f->now, &q, err);
+	if (s || !q.id)
+		return s;
+	if ((s = wf_touch(db, f, err)))
+		return s;
+	(*queued)++;
+	char ended[32], note[80];
+	when_format(f->order_end, ended, sizeof ended);
+	snprintf(note, sizeof note, "the non-disclosure order ended %s", ended);
+	struct buf ch;
+	buf_init(&ch);
+	audit_change(&ch, "notice", NULL, q.summary);
+	return wf_log_event(db, by, f->id, "notice_queued", &ch, note, f->now, err);
+}
+
+static enum dk_status owe_demand(struct db *db, const struct acting *by, int64_t id, int64_t *queued,
+				 struct dk_error *err)
+{
+	struct facts f;
+	WITH_DEMAND(db, by, id, 0, f, err, owe_one(db, by, &f, queued, err));
+}
+
+enum dk_status workflow_queue_owed_notices(struct db *db, const struct acting *by, int64_t *queued,
+					   struct dk_error *err)
+{
+	*queued = 0;
+	/* In notice_owed the deadline is the end of the orders: a deadline passed is an order ended. */
+	sqlite3_stmt *st = db_stmt(
+		db, "SELECT id FROM demand WHERE status = 'notice_owed' AND due_at <= ?1 ORDER BY due_at, id", err);
+	if (!st)
+		return DK_STORAGE;
+	sqlite3_bind_int64(st, 1, when_now());
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			int64_t *p = realloc(ids, cap * sizeof *p);
+			if (!p) {
+				sqlite3_reset(st);
+				free(ids);
+				return dk_fail(err, DK_STORAGE, "out of memory");
+			}
+			ids = p;
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	enum dk_status s = rc == SQLITE_DONE ? DK_OK : db_error(db, "reading demands", err);
+	for (size_t i = 0; !s && i < n; i++)
+		s = owe_demand(db, by, ids[i], queued, err);
+	free(ids);
+	return s;
 }
 
 enum dk_status workflow_notice_record(struct db *db, const struct acting *by, int64_t id, const char *via,

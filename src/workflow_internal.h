@@ -32,6 +32,9 @@ enum dk_status wf_touch(struct db *db, const struct facts *f, struct dk_error *e
 enum dk_status wf_set_due(struct db *db, int64_t id, int64_t due, struct dk_error *err);
 /* Formats t into out and points *p at it, or sets *p to NULL when t is 0. */
 void wf_fmt_time(int64_t t, char *out, size_t n, const char **p);
+/* Whether the customer notice a disclosure under order left owed may be given now: there were
+ * orders, and every one has ended (none indefinite and in force). */
+bool wf_notice_now_owed(const struct facts *f);
 /* Ends the changes array in ch, appends the event and frees ch. */
 enum dk_status wf_log_event(struct db *db, const struct acting *by, int64_t id, const char *action, struct buf *ch,
 			    const char *note, int64_t now, struct dk_error *err);

@@ -45,6 +45,25 @@ expect 0 backup "$T/copy.db"
 expect 0 verify
 expect 0 --db "$T/demo.db" demo --count 60
 expect 0 --db "$T/demo.db" verify
+# The outbox, with a real SMTP server on loopback.
+mkdir -p "$T/mail/tmp" "$T/mail/new" "$T/mail/cur" "$XDG_CONFIG_HOME/docket"
+port=$(free_port)
+bg /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox "$T/mail"
+wait_port "$port"
+printf 'smtp_url = smtp://127.0.0.1:%s\nsmtp_tls = none\nmail_from = Légal <legal@provider.example>\n' "$port" \
+	>"$XDG_CONFIG_HOME/docket/config"
+expect 0 add --ref VG-3 --channel fax --instrument subpoena --customer acme-eu --requester "Amtsgericht Köln" \
+	--kind government --jurisdiction DE --category subscriber
+expect 0 move "$(cat "$OUT")" redirecting
+n=$(sqlite3 "$DOCKET_DB" "SELECT id FROM notice WHERE via = 'letter'")
+expect 0 outbox list --format json
+expect 0 outbox preview "$n"
+EDITOR=true expect 0 outbox edit "$n"
+add_demand VG-4
+expect 0 move "$ID" redirecting
+expect 0 outbox send
+expect 0 due --mail staff@provider.example
+expect 0 outbox cancel "$n" --reason "posted instead"
 expect 0 --help
 expect 0 list --help
 expect 3 --db "$T/missing.db" list

@@ -76,7 +76,7 @@ static void test_migrations_applied(void **state)
 	assert_int_equal(fx_raw_int(h, "PRAGMA user_version"), db_schema_latest());
 	assert_int_equal(fx_raw_int(h, "SELECT count(*) FROM state"), 9);
 	assert_true(fx_raw_int(h, "SELECT count(*) FROM transition") > 0);
-	assert_int_equal(fx_raw_int(h, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), 6);
+	assert_int_equal(fx_raw_int(h, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), 9);
 	sqlite3_close(h);
 
 	/* Opening again migrates nothing and loses nothing. */
@@ -473,8 +473,9 @@ static void test_insert_trigger_refuses_later_state(void **state)
 static void raw_notice(char *sql, size_t n, int64_t id, const char *kind, const char *status)
 {
 	snprintf(sql, n,
-		 "INSERT INTO notice (demand_id, kind, via, recipient, status, created_at, sent_at)"
-		 " VALUES (%lld, '%s', 'smtp', 'legal@acme.example', '%s', unixepoch(), %s)",
+		 "INSERT INTO notice (demand_id, kind, via, recipient, message_id, status, created_at, sent_at)"
+		 " VALUES (%lld, '%s', 'smtp', 'legal@acme.example', '<' || hex(randomblob(16)) || '@test.invalid>',"
+		 " '%s', unixepoch(), %s)",
 		 (long long)id, kind, status, strcmp(status, "sent") == 0 ? "unixepoch()" : "NULL");
 }
 

@@ -115,13 +115,30 @@ static struct demand *get(struct fx *fx, int64_t id)
 	return d;
 }
 
+/* The demand's customer notices (advance, delayed) in a status (NULL: any); *first receives the
+ * first of them. The redirect letter every demand through redirecting has is not one. */
+static size_t customer_notices(const struct demand *d, const char *status, const struct notice_summary **first)
+{
+	size_t n = 0;
+	if (first)
+		*first = NULL;
+	for (size_t i = 0; i < d->n_notices; i++) {
+		const struct notice_summary *x = &d->notices[i];
+		if (strcmp(x->kind, "redirect") == 0 || (status && strcmp(x->status, status) != 0))
+			continue;
+		if (!n++ && first)
+			*first = x;
+	}
+	return n;
+}
+
 /* A refused move leaves the demand where it was, with no event and the same version. */
-#define REFUSED_MOVE(fx, by, id, to, outcome, note, needle)                                                           \
+#define REFUSED_MOVE(fx, by, id, to, outcome, note, needle)                                                            \
 	do {                                                                                                           \
 		char st_[32];                                                                                          \
 		fx_status((fx), (id), st_, sizeof st_);                                                                \
 		int64_t ev_ = events_of((fx), (id)), v_ = fx_version((fx), (id));                                      \
-		FX_REFUSED((fx), fx_move((fx), (by), (id), (to), (outcome), (note)), (id), (needle));                 \
+		FX_REFUSED((fx), fx_move((fx), (by), (id), (to), (outcome), (note)), (id), (needle));                  \
 		expect_status((fx), (id), st_);                                                                        \
 		assert_int_equal(events_of((fx), (id)), ev_);                                                          \
 		assert_int_equal(fx_version((fx), (id)), v_);                                                          \
@@ -193,13 +210,15 @@ static void test_notice_wait(void **state)
 	FX_OK(fx, record_notice(fx, waited, 8 * DAY));
 	FX_OK(fx, fx_move(fx, &fx->attorney, waited, "disclosing", NULL, NULL));
 	expect_status(fx, waited, "disclosing");
+	/* The advance notice queued with the move to notifying is the one recorded as delivered. */
 	struct demand *d = get(fx, waited);
-	assert_int_equal(d->n_notices, 1);
-	assert_string_equal(d->notices[0].kind, "advance");
-	assert_string_equal(d->notices[0].via, "letter");
-	assert_string_equal(d->notices[0].status, "sent");
-	assert_string_equal(d->notices[0].recipient, "legal@acme.example");
-	assert_true(d->notices[0].sent_at <= when_now() - 8 * DAY + 60);
+	const struct notice_summary *n;
+	assert_int_equal(customer_notices(d, NULL, &n), 1);
+	assert_string_equal(n->kind, "advance");
+	assert_string_equal(n->via, "letter");
+	assert_string_equal(n->status, "sent");
+	assert_string_equal(n->recipient, "legal@acme.example");
+	assert_true(n->sent_at <= when_now() - 8 * DAY + 60);
 	demand_free(&d);
 
 	/* An emergency cannot wait a week. */
@@ -236,7 +255,12 @@ static void test_no_customer_notice_under_order(void **state)
 	assert_true(d->orders[0].in_force);
 	assert_string_equal(d->orders[0].reference, "NDO-17");
 	assert_string_equal(d->orders[0].statute, "18 U.S.C. 2705(b)");
-	assert_int_equal(d->n_notices, 0);
+	/* The advance notice queued before the order stays queued: nothing was sent. */
+	const struct notice_summary *n;
+	assert_int_equal(customer_notices(d, "sent", NULL), 0);
+	assert_int_equal(customer_notices(d, NULL, &n), 1);
+	assert_string_equal(n->kind, "advance");
+	assert_string_equal(n->status, "queued");
 	demand_free(&d);
 
 	/* Nor may review send a demand toward notifying while an order stands. */
@@ -252,9 +276,38 @@ static void test_no_customer_notice_under_order(void **state)
 	FX_OK(fx, record_notice(fx, id, 0));
 	d = get(fx, id);
 	assert_false(d->orders[0].in_force);
-	assert_int_equal(d->n_notices, 1);
-	assert_string_equal(d->notices[0].kind, "delayed");
+	/* A delayed notice now; the advance letter that would have told the customer twice is
+	 * cancelled. */
+	assert_int_equal(customer_notices(d, "sent", &n), 1);
+	assert_string_equal(n->kind, "delayed");
+	assert_int_equal(customer_notices(d, "cancelled", &n), 1);
+	assert_string_equal(n->kind, "advance");
 	demand_free(&d);
+}
+
+/* An order that arrives while the customer notice waits leaves the demand a way on: back to
+ * review (an attorney's decision), which cancels the letter, and from there to disclosing under
+ * the order. */
+static void test_order_in_notifying_goes_back_to_review(void **state)
+{
+	struct fx *fx = *state;
+	int64_t id = add_demand(fx, "GAG-R", 10, false);
+	to_notifying(fx, id);
+	record_order(fx, id, "NDO-31", 90 * DAY, false);
+	verify_requester(fx, id);
+	/* The notice cannot go out, so disclosing stays closed from here. */
+	REFUSED_MOVE(fx, &fx->attorney, id, "disclosing", NULL, NULL, "not been notified");
+	REFUSED_MOVE(fx, &fx->intake, id, "in_review", NULL, NULL, "attorney");
+	FX_OK(fx, fx_move(fx, &fx->attorney, id, "in_review", NULL, "order arrived before the notice went out"));
+	expect_status(fx, id, "in_review");
+	struct demand *d = get(fx, id);
+	const struct notice_summary *n;
+	assert_int_equal(customer_notices(d, "queued", NULL), 0);
+	assert_int_equal(customer_notices(d, "cancelled", &n), 1);
+	assert_string_equal(n->kind, "advance");
+	demand_free(&d);
+	FX_OK(fx, fx_move(fx, &fx->attorney, id, "disclosing", NULL, "disclose under the order"));
+	expect_status(fx, id, "disclosing");
 }
 
 /* A notice dated inside the order's term is a notice the court forbade: refused, and the refusal
@@ -384,14 +437,22 @@ static void test_disclosed_under_order(void **state)
 	assert_true(d->due_at < when_now());
 	demand_free(&d);
 	REFUSED_MOVE(fx, &fx->attorney, id, "closed", "disclosed_non_content", NULL, "has not been sent");
+	/* Recording the order's end queued the delayed notice; delivered by hand, it is the record. */
+	d = get(fx, id);
+	const struct notice_summary *n;
+	assert_int_equal(customer_notices(d, NULL, &n), 1);
+	assert_string_equal(n->kind, "delayed");
+	assert_string_equal(n->status, "queued");
+	demand_free(&d);
 	FX_OK(fx, record_notice(fx, id, 0));
 	FX_OK(fx, fx_move(fx, &fx->attorney, id, "closed", "disclosed_non_content", NULL));
 	d = get(fx, id);
 	assert_string_equal(d->status, "closed");
 	assert_string_equal(d->outcome, "disclosed_non_content");
 	assert_int_equal(d->disclosed, CAT_SUBSCRIBER);
-	assert_int_equal(d->n_notices, 1);
-	assert_string_equal(d->notices[0].kind, "delayed");
+	assert_int_equal(customer_notices(d, NULL, &n), 1);
+	assert_string_equal(n->kind, "delayed");
+	assert_string_equal(n->status, "sent");
 	demand_free(&d);
 
 	/* The same with an order that is lifted rather than expiring. */
@@ -536,8 +597,11 @@ static void test_content_refused_for_subpoena(void **state)
 	FX_OK(fx, record_notice(fx, id, 8 * DAY));
 	FX_OK(fx, fx_move(fx, &fx->attorney, id, "disclosing", NULL, NULL));
 	REFUSED_MOVE(fx, &fx->attorney, id, "closed", "disclosed_content", NULL, "cannot compel content");
-	struct move_request req = {.id = id, .to = "closed", .outcome = "disclosed_non_content",
-				   .disclosed = (const char *const[]){"content"}, .n_disclosed = 1};
+	struct move_request req = {.id = id,
+				   .to = "closed",
+				   .outcome = "disclosed_non_content",
+				   .disclosed = (const char *const[]){"content"},
+				   .n_disclosed = 1};
 	dk_clear(&fx->err);
 	FX_REFUSED(fx, workflow_move(fx->db, &fx->attorney, &req, &fx->err), id, "cannot compel content");
 	req.disclosed = (const char *const[]){"non_content"};
@@ -913,6 +977,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_preservation_path, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_notice_wait, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_no_customer_notice_under_order, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_order_in_notifying_goes_back_to_review, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_backdated_notice_inside_order_refused, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_notice_cannot_predate_demand, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_order_input, fx_setup, fx_teardown),
