@@ -82,7 +82,7 @@ tui_keys q
 tui_wait 'Queue: open'
 tui_keys /
 tui_type vg-
-tui_wait '2 found'
+tui_wait '[0-9]+ found . reference VG-1'
 tui_keys Escape
 tui_wait 'Queue: open'
 tui_keys q
