@@ -51,6 +51,8 @@ tui_start() {
 	} >"$T/tui-run.sh"
 	tmux -S "$TUI_SOCK" -f /dev/null new-session -d -x "${size%x*}" -y "${size#*x}" -s tui \
 		"sh '$T/tui-run.sh'" || fail "tmux did not start"
+	# The server goes when the test does, even if its socket went first.
+	E2E_PIDS="$E2E_PIDS $(tmux -S "$TUI_SOCK" display -p '#{pid}')"
 	tmux -S "$TUI_SOCK" set-option -g remain-on-exit on >/dev/null
 }
 
