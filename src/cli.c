@@ -15,6 +15,8 @@
 	"  -h, --help      show this help\n"
 
 const struct cli_command cli_commands[] = {
+	{"ui", cli_cmd_ui, "ui [--keys]", "open the terminal UI (what `docket` alone does on a terminal)",
+	 "  --keys          print every key of every screen and exit\n"},
 	{"init", cli_cmd_init, "init", "create the database and make the current login its admin", ""},
 	{"demo", cli_cmd_demo, "demo [--count N] [--seed S] [--as-of DATE]",
 	 "fill a new database with realistic demands",

@@ -110,5 +110,6 @@ int cli_cmd_outbox(struct cli *c, int argc, char **argv);
 int cli_cmd_report(struct cli *c, int argc, char **argv);
 int cli_cmd_verify(struct cli *c, int argc, char **argv);
 int cli_cmd_backup(struct cli *c, int argc, char **argv);
+int cli_cmd_ui(struct cli *c, int argc, char **argv);
 
 #endif

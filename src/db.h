@@ -63,4 +63,8 @@ int64_t db_policy(struct db *db, const char *key, int64_t def);
  * checkpoint; a crash still rolls back to the last commit. */
 void db_bulk_mode(struct db *db, bool on, bool fresh);
 
+/* For a process that stays open (the terminal UI): reads go through SQLite's bounded page cache
+ * instead of a memory map of the file, so that resident memory does not grow with what was read. */
+void db_long_lived(struct db *db);
+
 #endif

@@ -721,7 +721,7 @@ enum dk_status demo_generate(struct db *db, const struct acting *by, const struc
 		return dk_fail(err, DK_REFUSED, "%s may not write demo data: only an admin may", by->actor);
 	}
 	enum dk_status s;
-	struct saved_index ix[16];
+	struct saved_index ix[32];
 	int nix = 0;
 	int64_t done = 0, existing = 0;
 	sqlite3_stmt *st = db_stmt(db,
@@ -742,7 +742,7 @@ enum dk_status demo_generate(struct db *db, const struct acting *by, const struc
 	if ((s = db_begin(db, err)))
 		goto out;
 	if ((s = ensure_staff(d, err)) || (s = ensure_customers(d, err)) || (s = ensure_requesters(d, err)) ||
-	    (fresh && (s = drop_indexes(db, ix, &nix, 16, err)))) {
+	    (fresh && (s = drop_indexes(db, ix, &nix, 32, err)))) {
 		db_rollback(db);
 		goto out;
 	}

@@ -72,4 +72,24 @@ expect 0 outbox cancel "$n" --reason "posted instead"
 expect 0 --help
 expect 0 list --help
 expect 3 --db "$T/missing.db" list
+expect 0 ui --keys
+expect 2 ui
+
+# The terminal UI, in tmux: the queue, a case, search; valgrind's report would land on stderr.
+. "$(dirname "$0")/tui.sh"
+TUI_WRAP=$DOCKET_WRAP
+TUI_TIMEOUT=60
+tui_start 100x30
+tui_wait 'VG-2'
+tui_keys Enter
+tui_wait 'Moves:'
+tui_keys q
+tui_wait 'Queue: open'
+tui_keys /
+tui_type vg-
+tui_wait '[0-9]+ found . reference VG-1'
+tui_keys Escape
+tui_wait 'Queue: open'
+tui_keys q
+tui_exited 0
 exit 0
