@@ -15,6 +15,8 @@
 	"  -h, --help      show this help\n"
 
 const struct cli_command cli_commands[] = {
+	{"ui", cli_cmd_ui, "ui [--keys]", "open the terminal UI (what `docket` alone does on a terminal)",
+	 "  --keys          print every key of every screen and exit\n"},
 	{"init", cli_cmd_init, "init", "create the database and make the current login its admin", ""},
 	{"demo", cli_cmd_demo, "demo [--count N] [--seed S] [--as-of DATE]",
 	 "fill a new database with realistic demands",
@@ -160,6 +162,21 @@ const struct cli_command cli_commands[] = {
 	 "  --reason TEXT    with cancel: why the letter will not go out\n"
 	 "  --via V          with delivered: how a person delivered it: letter, phone or email\n"
 	 "  --at TIME        with delivered: when (default now)\n"},
+	{"report", cli_cmd_report,
+	 "report (--quarter YYYYQN | --from DATE --to DATE) [--as-of TIME] [--format text|csv|json|html]\n"
+	 "       [--output FILE] [--by country|requester-kind|instrument] [--band-width N]",
+	 "the transparency report for a quarter or a period",
+	 "  --quarter YYYYQN   the quarter, e.g. 2026Q3\n"
+	 "  --from DATE        the first day of the period (with --to)\n"
+	 "  --to DATE          the last day of the period, included\n"
+	 "  --as-of TIME       the report as of TIME: what was recorded by then, each demand in its state\n"
+	 "                     then (default: the period's end, or now if sooner); the same database and\n"
+	 "                     the same --as-of give the same report, byte for byte\n"
+	 "  --format F         text, csv, json or html (default: from --output's extension, else text)\n"
+	 "  --output FILE      write to FILE (replaced whole, or left untouched on failure); - for stdout\n"
+	 "  --by D             the dimension of the outcome breakdown: country (default), requester-kind\n"
+	 "                     or instrument\n"
+	 "  --band-width N     the width of the national-security bands, at least 100 (default 250)\n"},
 	{"verify", cli_cmd_verify, "verify [--head HASH]",
 	 "check the audit chain and the database's integrity; prints the chain's head",
 	 "  --head HASH   also check that the chain still contains HASH (kept outside the database)\n"},

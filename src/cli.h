@@ -108,7 +108,9 @@ int cli_cmd_extend(struct cli *c, int argc, char **argv);
 int cli_cmd_notice(struct cli *c, int argc, char **argv);
 int cli_cmd_due(struct cli *c, int argc, char **argv);
 int cli_cmd_outbox(struct cli *c, int argc, char **argv);
+int cli_cmd_report(struct cli *c, int argc, char **argv);
 int cli_cmd_verify(struct cli *c, int argc, char **argv);
 int cli_cmd_backup(struct cli *c, int argc, char **argv);
+int cli_cmd_ui(struct cli *c, int argc, char **argv);
 
 #endif

@@ -567,3 +567,11 @@ void db_indexes_forget(struct db_saved_indexes *saved)
 		free(saved->name[i]), free(saved->sql[i]);
 	saved->n = 0;
 }
+
+void db_long_lived(struct db *db)
+{
+	/* A command maps the file to read it (see db_open) and exits: what it touched goes with
+	 * it. A process that stays open all day and searches the whole timeline would keep every
+	 * page it ever touched resident; reading through SQLite's page cache bounds it instead. */
+	sqlite3_exec(db->h, "PRAGMA mmap_size = 0", NULL, NULL, NULL);
+}

@@ -65,7 +65,7 @@ void db_bulk_mode(struct db *db, bool on, bool fresh);
 
 /* Indexes set aside for a bulk load into empty tables: building them once at the end, sorted, is
  * several times faster than keeping them up to date row by row. */
-#define DB_SAVED_INDEXES_MAX 16
+#define DB_SAVED_INDEXES_MAX 32
 struct db_saved_indexes {
 	int n;
 	char *name[DB_SAVED_INDEXES_MAX];
@@ -85,5 +85,9 @@ void db_indexes_forget(struct db_saved_indexes *saved);
  * import reads many. With fresh set (no demands yet, no other connection) the load leaves WAL for a
  * rollback journal, as db_bulk_mode does. Durability is unchanged. Off restores the defaults. */
 void db_import_mode(struct db *db, bool on, bool fresh);
+
+/* For a process that stays open (the terminal UI): reads go through SQLite's bounded page cache
+ * instead of a memory map of the file, so that resident memory does not grow with what was read. */
+void db_long_lived(struct db *db);
 
 #endif

@@ -352,7 +352,8 @@ static enum dk_status customer_notice(struct demo *d, struct story *s, const cha
 	return event(d, s, "notice_sent", "", err);
 }
 
-static enum dk_status record_order(struct demo *d, struct story *s, int64_t expires, struct dk_error *err)
+static enum dk_status record_order(struct demo *d, struct story *s, int64_t expires, bool challenged,
+				   struct dk_error *err)
 {
 	char ref[48];
 	snprintf(ref, sizeof ref, "NDO-%lld", (long long)s->id);
@@ -370,7 +371,7 @@ static enum dk_status record_order(struct demo *d, struct story *s, int64_t expi
 	if (expires)
 		sqlite3_bind_int64(st, 5, expires);
 	sqlite3_bind_int(st, 6, expires == 0);
-	sqlite3_bind_int(st, 7, rnd(&d->rng, 10) == 0);
+	sqlite3_bind_int(st, 7, challenged);
 	enum dk_status r = db_exec_stmt(d->db, st, "recording a demo order", err);
 	if (r)
 		return r;
@@ -381,9 +382,50 @@ static enum dk_status record_order(struct demo *d, struct story *s, int64_t expi
 	audit_change(&d->ch, "order", NULL, ref);
 	audit_change(&d->ch, "expires", NULL, expires ? when : NULL);
 	audit_change(&d->ch, "indefinite", NULL, expires ? "no" : "yes");
+	if (challenged)
+		audit_change(&d->ch, "challenged", NULL, "yes");
 	s->version++;
 	s->dirty = true;
 	return event(d, s, "order", "", err);
+}
+
+/* A challenged order lifted by the court at time lifted (recorded at the story's time, in
+ * notice_owed). */
+static enum dk_status lift_order(struct demo *d, struct story *s, int64_t lifted, struct dk_error *err)
+{
+	char ref[48], when[32];
+	snprintf(ref, sizeof ref, "NDO-%lld", (long long)s->id);
+	sqlite3_stmt *st =
+		db_stmt(d->db, "UPDATE nd_order SET lifted_at = ?3 WHERE demand_id = ?1 AND reference = ?2", err);
+	if (!st)
+		return DK_STORAGE;
+	sqlite3_bind_int64(st, 1, s->id);
+	sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, lifted);
+	enum dk_status r = db_exec_stmt(d->db, st, "lifting a demo order", err);
+	if (r)
+		return r;
+	/* In notice_owed the deadline is the order's end: it follows the lift, as the workflow's does. */
+	char old_due[32] = "";
+	if (!s->df.order_open_ended)
+		when_format(s->df.order_end, old_due, sizeof old_due);
+	s->df.order_end = lifted;
+	s->df.order_open_ended = false;
+	st = db_stmt(d->db, "UPDATE demand SET due_at = ?2 WHERE id = ?1", err);
+	if (!st)
+		return DK_STORAGE;
+	sqlite3_bind_int64(st, 1, s->id);
+	sqlite3_bind_int64(st, 2, lifted);
+	if ((r = db_exec_stmt(d->db, st, "moving a demo deadline", err)))
+		return r;
+	when_format(lifted, when, sizeof when);
+	buf_reset(&d->ch);
+	audit_change(&d->ch, "order", ref, ref);
+	audit_change(&d->ch, "lifted", NULL, when);
+	audit_change(&d->ch, "due", *old_due ? old_due : NULL, when);
+	s->version++;
+	s->dirty = true;
+	return event(d, s, "order", "the challenge succeeded: the order was lifted", err);
 }
 
 /* Writes demand number n (0-based) of the run with its whole history. */
@@ -497,11 +539,12 @@ static enum dk_status one_demand(struct demo *d, int64_t n, int64_t total, uint6
 	int64_t hour = 3600, day = WHEN_DAY;
 
 	if (preservation) {
+		/* Three in ten are followed by legal process within the preservation period. */
+		bool superseded = rnd(r, 10) >= 7;
 		if (advance(d, &y, hour, 2 * day) && !(s = move(d, &y, "preserving", NULL, "", err))) {
 			int64_t period = 90 * day;
-			if (advance(d, &y, period, period))
-				s = move(d, &y, "closed", rnd(r, 10) < 7 ? "preservation_expired" : "superseded", "",
-					 err);
+			if (superseded ? advance(d, &y, 5 * day, 80 * day) : advance(d, &y, period, period))
+				s = move(d, &y, "closed", superseded ? "superseded" : "preservation_expired", "", err);
 		}
 		goto finish;
 	}
@@ -565,23 +608,36 @@ static enum dk_status one_demand(struct demo *d, int64_t n, int64_t total, uint6
 		bool indefinite = rnd(r, 10) < (strcmp(instrument, "national_security") == 0 ? 6 : 3);
 		if (!advance(d, &y, hour, 3 * day))
 			break;
-		int64_t expires = indefinite ? 0 : y.t + (90 + rnd(r, 276)) * day;
-		if ((s = record_order(d, &y, expires, err)) || (s = verify_requester(d, &y, false, err)))
+		/* Orders run from two weeks to a year; one in ten is challenged, and half of those are
+		 * lifted some weeks later. */
+		int64_t expires = indefinite ? 0 : y.t + (14 + rnd(r, 352)) * day;
+		bool challenged = rnd(r, 10) == 0;
+		int64_t lifted = challenged && rnd(r, 2) ? y.t + (20 + rnd(r, 41)) * day : 0;
+		if (lifted && expires && lifted >= expires)
+			lifted = 0;
+		if ((s = record_order(d, &y, expires, challenged, err)) || (s = verify_requester(d, &y, false, err)))
 			break;
 		y.df.order_end = expires;
 		y.df.order_open_ended = indefinite;
+		int64_t end = lifted ? lifted : expires;
 		if (!advance(d, &y, step_min, step_max) || (s = move(d, &y, "disclosing", NULL, review_note, err)))
 			break;
 		if (!advance(d, &y, step_min, step_max) || (s = move(d, &y, "notice_owed", NULL, "", err)))
 			break;
-		if (indefinite) {
+		if (!end) {
 			if (advance(d, &y, 30 * day, 90 * day))
 				s = move(d, &y, "closed", disclosed, "order is indefinite: no notice owed", err);
 			break;
 		}
 		/* The delayed notice goes out once the order has ended. */
-		if (expires > y.t)
-			y.t = expires;
+		if (end > y.t)
+			y.t = end;
+		if (y.t > d->as_of) {
+			y.stopped = true;
+			break;
+		}
+		if (lifted && (s = lift_order(d, &y, lifted, err)))
+			break;
 		if (!advance(d, &y, hour, 5 * day) || (s = customer_notice(d, &y, "delayed", err)))
 			break;
 		if (advance(d, &y, hour, 3 * day))

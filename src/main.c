@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
@@ -12,7 +13,8 @@ static void usage(FILE *out)
 {
 	fprintf(out, "Usage: docket [--db PATH] [--actor LOGIN] COMMAND [ARGS]\n\n"
 		     "Tracks third-party demands for customer data through redirect, review, notice and\n"
-		     "disclosure. Without a command, lists the open demands by deadline.\n\nCommands:\n");
+		     "disclosure. Without a command, opens the terminal UI (on a terminal; otherwise lists the\n"
+		     "open demands by deadline).\n\nCommands:\n");
 	for (const struct cli_command *k = cli_commands; k->name; k++)
 		fprintf(out, "  %-13s %s\n", k->name, k->summary);
 	fprintf(out, "\nOptions:\n"
@@ -49,12 +51,13 @@ int main(int argc, char **argv)
 	}
 	int rest = argc - optind;
 	char **args = argv + optind;
-	/* Until the terminal UI exists, `docket` alone prints the queue. */
-	static char list_name[] = "list";
-	static char *list_argv[] = {list_name, NULL};
+	/* `docket` alone opens the terminal UI; without a terminal (a pipe, a script) it prints the
+	 * queue instead, as scripts that ran it before the UI existed expect. */
+	static char ui_name[] = "ui", list_name[] = "list";
+	static char *ui_argv[] = {ui_name, NULL}, *list_argv[] = {list_name, NULL};
 	if (rest == 0) {
 		rest = 1;
-		args = list_argv;
+		args = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) ? ui_argv : list_argv;
 	}
 	for (const struct cli_command *k = cli_commands; k->name; k++) {
 		if (strcmp(k->name, args[0]) != 0)

@@ -102,6 +102,11 @@ bad:
 		       "%s: \"%.40s\" is not an ISO-8601 date or time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)", field, s);
 }
 
+int64_t when_from_date(int64_t y, int m, int d)
+{
+	return days_from_civil(y, m, d) * WHEN_DAY;
+}
+
 void when_format(int64_t t, char *out, size_t n)
 {
 	int64_t days = t / WHEN_DAY, rem = t % WHEN_DAY;

@@ -16,6 +16,10 @@ int64_t when_now(void);
  * for the T; no zone means UTC). Impossible dates such as 2026-02-30 are refused. */
 enum dk_status when_parse(const char *field, const char *s, int64_t *out, struct dk_error *err);
 
+/* Midnight UTC starting day d of month m (1-12) of year y, proleptic Gregorian, any year; the day
+ * is not checked against the month. */
+int64_t when_from_date(int64_t y, int m, int d);
+
 /* Writes "YYYY-MM-DDTHH:MM:SSZ" into out (at least 21 bytes). */
 void when_format(int64_t t, char *out, size_t n);
 

@@ -84,24 +84,33 @@ def demo_crashes(points):
     run(ref, *args)
     span = time.monotonic() - t
     want = dump(ref)
+    window = span
     for i in range(points):
         db = os.path.join(WORK, "demo-%d.db" % i)
-        # Within the first 80% of the reference run's time: a later run may be faster (a warm
-        # cache, a quieter machine), and a kill after its end does not land.
-        at = rng.uniform(0, span * 0.8)
-        run_killed(db, args, at)
+        # A busy machine may run the whole demo before the kill: start again on a fresh file,
+        # aiming earlier, until a kill lands.
+        while True:
+            at = rng.uniform(0, window)
+            if run_killed(db, args, at):
+                break
+            window *= 0.7
+            remove_db(db)
         verify(db)
-        # A second kill on the resumed run, half the time.
+        # A second kill on the resumed run, half the time (it may finish first: that is fine).
         if rng.random() < 0.5:
-            run_killed(db, args, rng.uniform(0, span * 0.8))
+            run_killed(db, args, rng.uniform(0, window / 2))
             verify(db)
         run(db, *args)
         run(db, "verify")
         if dump(db) != want:
             fail("demo killed at %.3f s and resumed differs from an uninterrupted run" % at)
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(db + suffix):
-                os.unlink(db + suffix)
+        remove_db(db)
+
+
+def remove_db(db):
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(db + suffix):
+            os.unlink(db + suffix)
 
 
 def workflow_crashes(points):
@@ -109,7 +118,7 @@ def workflow_crashes(points):
     never between; a move's event exists exactly when its change does; retried moves reach the
     same final state as an uninterrupted run."""
     base = os.path.join(WORK, "wf-base.db")
-    run(base, "demo", "--count", "3000", "--seed", "9", "--as-of", "2026-07-01")
+    run(base, "demo", "--count", "6000", "--seed", "9", "--as-of", "2026-07-01")
     h = sqlite3.connect(base)
     # One file to copy: what the demo left in the WAL goes into the database.
     h.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -121,7 +130,7 @@ def workflow_crashes(points):
     plan += [(i, "closed", "superseded") for (i,) in h.execute(
         "SELECT id FROM demand WHERE status = 'preserving' ORDER BY id")]
     h.close()
-    plan = plan[:int(os.environ.get("CRASH_MOVES", "60"))]
+    plan = plan[:int(os.environ.get("CRASH_MOVES", "150"))]
     if len(plan) < 10:
         fail("the demo database offers only %d moves" % len(plan))
 
@@ -135,7 +144,7 @@ def workflow_crashes(points):
     t = time.monotonic()
     for step in plan:
         run(ref, *move_args(step))
-    per_move = (time.monotonic() - t) / len(plan)
+    window = (time.monotonic() - t) / len(plan)
     want = dump(ref, time_free=True)
 
     db = os.path.join(WORK, "wf.db")
@@ -147,11 +156,13 @@ def workflow_crashes(points):
         step = steps[0]
         if killed_points < points:
             # A move an earlier killed attempt committed is refused now (exit 1): that is fine.
-            if run_killed(db, move_args(step), rng.uniform(0, per_move), ok=(0, 1)):
+            if run_killed(db, move_args(step), rng.uniform(0, window), ok=(0, 1)):
                 killed_points += 1
                 verify(db)
                 check_move_whole(db, step)
                 continue
+            # The move finished before the kill: aim earlier next time.
+            window *= 0.8
         # Not killed (or finished before the kill): make sure it happened, retrying if needed.
         r = run(db, *move_args(step), ok=(0, 1))
         if r.returncode == 1 and b"cannot move from" not in r.stderr:
@@ -159,6 +170,8 @@ def workflow_crashes(points):
         check_move_whole(db, step, must_be_done=True)
         steps.pop(0)
         done += 1
+    if killed_points < points:
+        fail("only %d of %d kills landed during %d moves" % (killed_points, points, len(plan)))
     run(db, "verify")
     if dump(db, time_free=True) != want:
         fail("moves with %d kills ended in a different state from an uninterrupted run" % killed_points)

@@ -45,6 +45,11 @@ expect 0 backup "$T/copy.db"
 expect 0 verify
 expect 0 --db "$T/demo.db" demo --count 60
 expect 0 --db "$T/demo.db" verify
+for f in text csv json html; do
+	expect 0 --db "$T/demo.db" report --from 2024-01-01 --to 2026-12-31 --as-of 2026-12-31 --format "$f"
+done
+expect 0 --db "$T/demo.db" report --quarter 2026Q3 --by instrument --band-width 100 --output "$T/report.html"
+expect 2 --db "$T/demo.db" report --quarter 2026Q5
 # The outbox, with a real SMTP server on loopback.
 mkdir -p "$T/mail/tmp" "$T/mail/new" "$T/mail/cur" "$XDG_CONFIG_HOME/docket"
 port=$(free_port)
@@ -67,6 +72,27 @@ expect 0 outbox cancel "$n" --reason "posted instead"
 expect 0 --help
 expect 0 list --help
 expect 3 --db "$T/missing.db" list
+expect 0 ui --keys
+expect 2 ui
+
+# The terminal UI, in tmux: the queue, a case, search; valgrind's report would land on stderr.
+. "$(dirname "$0")/tui.sh"
+TUI_WRAP=$DOCKET_WRAP
+TUI_TIMEOUT=60
+tui_start 100x30
+tui_wait 'VG-2'
+tui_keys Enter
+tui_wait 'Moves:'
+tui_keys q
+tui_wait 'Queue: open'
+tui_keys /
+tui_type vg-
+tui_wait '[0-9]+ found . reference VG-1'
+tui_keys Escape
+tui_wait 'Queue: open'
+tui_keys q
+tui_exited 0
+
 # docket import: files of each format, the rejects, a conflict, and a download (libcurl and TLS)
 data=$top_srcdir/tests/data/import
 expect 0 import "$data/intake.csv"

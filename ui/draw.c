@@ -1,0 +1,174 @@
+/* draw.c: writing text on the terminal safely and in its columns, and the bars every screen has. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+#include "ui_internal.h"
+
+const char *ui_ellipsis(const struct ui *ui)
+{
+	return ui->utf8 ? "\xe2\x80\xa6" : "~";
+}
+
+const char *ui_dot(const struct ui *ui)
+{
+	return ui->utf8 ? "\xc2\xb7" : "|";
+}
+
+void ui_fill(int y, int x, int width, attr_t a)
+{
+	if (width <= 0)
+		return;
+	attrset(a);
+	mvhline(y, x, ' ', width);
+	attrset(A_NORMAL);
+}
+
+int ui_put(struct ui *ui, int y, int x, int width, const char *s, attr_t a, bool safe)
+{
+	if (y < 0 || y >= ui->rows || x < 0 || x >= ui->cols || width <= 0)
+		return 0;
+	if (x + width > ui->cols)
+		width = ui->cols - x;
+	char *owned = NULL;
+	if (!s)
+		s = "";
+	if (!safe) {
+		owned = text_neutralise(s, false);
+		s = owned ? owned : "?";
+	}
+	size_t sz = (size_t)width * 4 + 8;
+	char *buf = malloc(sz);
+	if (!buf) {
+		free(owned);
+		return 0;
+	}
+	size_t used;
+	if (text_width(s) > (size_t)width) {
+		used = text_fit(s, (size_t)width - 1, buf, sz - 4);
+		strcat(buf, ui_ellipsis(ui));
+		used++;
+	} else {
+		used = text_fit(s, (size_t)width, buf, sz);
+	}
+	attrset(a);
+	mvaddstr(y, x, buf);
+	if ((int)used < width)
+		mvhline(y, x + (int)used, ' ', width - (int)used);
+	attrset(A_NORMAL);
+	free(buf);
+	free(owned);
+	return (int)used;
+}
+
+void ui_put_right(struct ui *ui, int y, int x, int width, const char *s, attr_t a)
+{
+	char *n = text_neutralise(s ? s : "", false);
+	if (!n)
+		return;
+	int w = (int)text_width(n);
+	if (w < width) {
+		ui_fill(y, x, width - w, a);
+		ui_put(ui, y, x + width - w, w, n, a, true);
+	} else {
+		ui_put(ui, y, x, width, n, a, true);
+	}
+	free(n);
+}
+
+void ui_count(int64_t n, char *out, size_t sz)
+{
+	char digits[32];
+	snprintf(digits, sizeof digits, "%lld", (long long)(n < 0 ? -n : n));
+	size_t len = strlen(digits), o = 0;
+	if (n < 0 && o + 1 < sz)
+		out[o++] = '-';
+	for (size_t i = 0; i < len && o + 1 < sz; i++) {
+		if (i && (len - i) % 3 == 0 && o + 1 < sz)
+			out[o++] = ',';
+		out[o++] = digits[i];
+	}
+	out[o] = '\0';
+}
+
+int ui_body_rows(const struct ui *ui, int *first)
+{
+	*first = 1;
+	return ui->rows - 3;
+}
+
+void ui_draw_title(struct ui *ui, const char *left)
+{
+	attr_t bar = ui_attr(ui, ST_BAR);
+	ui_fill(0, 0, ui->cols, bar);
+	/* The database path on the right, in what the title leaves, its end kept when cut. */
+	char *l = text_neutralise(left ? left : "", false);
+	int lw = l ? (int)text_width(l) : 0;
+	int room = ui->cols - lw - 4;
+	if (room < 16)
+		room = 16;
+	char *n = text_neutralise(db_path(ui->db) ? db_path(ui->db) : "", false);
+	int used = 0;
+	if (n) {
+		const char *p = n;
+		while ((int)text_width(p) > room - 1 && *p) {
+			p++;
+			while ((*p & 0xc0) == 0x80)
+				p++;
+		}
+		int w = (int)text_width(p) + (p != n ? 1 : 0);
+		int x = ui->cols - w - 1;
+		if (x > 0) {
+			attrset(bar);
+			if (p != n)
+				mvaddstr(0, x, ui_ellipsis(ui));
+			mvaddstr(0, x + (p != n ? 1 : 0), p);
+			attrset(A_NORMAL);
+			used = w + 2;
+		}
+		free(n);
+	}
+	ui_put(ui, 0, 1, ui->cols - used - 2, l ? l : "", bar, true);
+	free(l);
+}
+
+void ui_draw_footer(struct ui *ui, int y, const struct ui_key *keys)
+{
+	attr_t bar = ui_attr(ui, ST_BAR);
+	ui_fill(y, 0, ui->cols, bar);
+	int x = 1;
+	struct screen *top = ui_top(ui);
+	bool typing = top && top->ops->typing;
+	const struct ui_key *tables[] = {keys, ui_common_keys};
+	for (int t = 0; t < 2; t++) {
+		for (const struct ui_key *k = tables[t]; k && k->help; k++) {
+			if (!k->footer)
+				continue;
+			const char *word = k->footer;
+			char name[32];
+			if (k->label)
+				snprintf(name, sizeof name, "%s", k->label);
+			else
+				ui_key_name(k->keys[0], name, sizeof name);
+			if (t == 1 && typing) {
+				/* Letters are text here: help is on F1, and Esc is the screen's own. */
+				if (k->action == UI_A_BACK)
+					continue;
+				if (k->action == UI_A_HELP)
+					snprintf(name, sizeof name, "F1");
+			}
+			if (k->action == UI_A_BACK && top && top->ops->quit_on_back)
+				word = "quit";
+			int need = (int)text_width(name) + 1 + (int)text_width(word) + 2;
+			if (x + need > ui->cols)
+				return;
+			attrset(bar | A_BOLD);
+			mvaddstr(y, x, name);
+			attrset(bar);
+			mvaddstr(y, x + (int)text_width(name) + 1, word);
+			attrset(A_NORMAL);
+			x += need;
+		}
+	}
+}
