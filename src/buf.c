@@ -95,19 +95,25 @@ char *buf_take(struct buf *b)
 void buf_json_str(struct buf *b, const char *s)
 {
 	buf_putc(b, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		/* A run that needs no escape is copied at once. */
+		const unsigned char *run = p;
+		while (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f)
+			p++;
+		if (p > run)
+			buf_add(b, (const char *)run, (size_t)(p - run));
+		if (!*p)
+			break;
 		switch (*p) {
 		case '"': buf_puts(b, "\\\""); break;
 		case '\\': buf_puts(b, "\\\\"); break;
 		case '\n': buf_puts(b, "\\n"); break;
 		case '\r': buf_puts(b, "\\r"); break;
 		case '\t': buf_puts(b, "\\t"); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				buf_printf(b, "\\u%04x", *p);
-			else
-				buf_putc(b, (char)*p);
+		default: buf_printf(b, "\\u%04x", *p);
 		}
+		p++;
 	}
 	buf_putc(b, '"');
 }

@@ -70,6 +70,24 @@ const struct cli_command cli_commands[] = {
 	 "  --emergency              an emergency request (may skip redirecting)\n"
 	 "  --assignee LOGIN         the staff member who handles it\n"
 	 "  --note TEXT              a note for the timeline\n"},
+	{"import", cli_cmd_import,
+	 "import [--format csv|json|ndjson] [--source NAME] [--dry-run] [--skip-invalid [--rejects FILE]]\n"
+	 "       [--create-customers] [--header 'Name: value']... [--cacert FILE] [--connect-timeout S]\n"
+	 "       [--timeout S] [--max-size SIZE] (FILE | - | URL)",
+	 "record demands from a CSV, JSON or NDJSON file, standard input or an http(s) URL",
+	 "  --format F            csv, json (an array of objects) or ndjson (an object a line); default:\n"
+	 "                        from the name's extension, else the server's Content-Type\n"
+	 "  --source NAME         the intake source the references belong to (default import)\n"
+	 "  --dry-run             check and count, write nothing\n"
+	 "  --skip-invalid        write the valid records even when some are invalid\n"
+	 "  --rejects FILE        with --skip-invalid: write the invalid records to FILE, with the reason\n"
+	 "  --create-customers    add customers the database does not know (needs customer_region)\n"
+	 "  --header 'N: V'       with a URL: send this header too (repeat), e.g. an Authorization token\n"
+	 "  --cacert FILE         with an https URL: also trust the CA certificates in FILE\n"
+	 "  --connect-timeout S   with a URL: seconds to connect (default 10)\n"
+	 "  --timeout S           with a URL: seconds for the whole download, retries included (default 300)\n"
+	 "  --max-size SIZE       with a URL: the largest body accepted, in bytes or with K, M or G\n"
+	 "                        (default 256M)\n"},
 	{"list", cli_cmd_list,
 	 "list [--status S] [--assignee LOGIN] [--overdue] [--due-within DAYS] [--search TEXT] [--limit N]\n"
 	 "       [--format table|json|csv]",

@@ -96,6 +96,7 @@ int cli_cmd_customer(struct cli *c, int argc, char **argv);
 int cli_cmd_staff(struct cli *c, int argc, char **argv);
 int cli_cmd_requester(struct cli *c, int argc, char **argv);
 int cli_cmd_add(struct cli *c, int argc, char **argv);
+int cli_cmd_import(struct cli *c, int argc, char **argv);
 int cli_cmd_list(struct cli *c, int argc, char **argv);
 int cli_cmd_show(struct cli *c, int argc, char **argv);
 int cli_cmd_move(struct cli *c, int argc, char **argv);

@@ -343,6 +343,7 @@ enum dk_status db_begin(struct db *db, struct dk_error *err)
 	if (db->depth++ > 0)
 		return DK_OK;
 	db->head_valid = 0;
+	db->npolicy = 0;
 	if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		db->depth = 0;
 		return db_error(db, "starting a transaction", err);
@@ -357,6 +358,7 @@ enum dk_status db_commit(struct db *db, struct dk_error *err)
 	if (--db->depth > 0)
 		return DK_OK;
 	db->head_valid = 0;
+	db->npolicy = 0;
 	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		enum dk_status s = db_error(db, "committing", err);
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
@@ -371,6 +373,7 @@ void db_rollback(struct db *db)
 		return;
 	db->depth = 0;
 	db->head_valid = 0;
+	db->npolicy = 0;
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -464,14 +467,25 @@ enum dk_status db_integrity(struct db *db, struct dk_error *err)
 
 int64_t db_policy(struct db *db, const char *key, int64_t def)
 {
+	/* Inside a transaction a value read once holds till its end: a bulk load asks for the same
+	 * few on every demand. */
+	for (int i = 0; db->depth > 0 && i < db->npolicy; i++)
+		if (strcmp(db->policy[i].key, key) == 0)
+			return db->policy[i].value;
 	sqlite3_stmt *st = db_stmt(db, "SELECT value FROM policy WHERE key = ?1", NULL);
 	if (!st)
 		return def;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	int64_t v = def;
-	if (sqlite3_step(st) == SQLITE_ROW)
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
+	if (db->depth > 0 && (rc == SQLITE_ROW || rc == SQLITE_DONE) && db->npolicy < 8 &&
+	    strlen(key) < sizeof db->policy[0].key) {
+		snprintf(db->policy[db->npolicy].key, sizeof db->policy[0].key, "%s", key);
+		db->policy[db->npolicy++].value = v;
+	}
 	return v;
 }
 
@@ -492,6 +506,66 @@ void db_bulk_mode(struct db *db, bool on, bool fresh)
 		     on ? "PRAGMA synchronous = OFF; PRAGMA cache_size = -262144"
 			: "PRAGMA synchronous = FULL; PRAGMA cache_size = -2000",
 		     NULL, NULL, NULL);
+}
+
+void db_import_mode(struct db *db, bool on, bool fresh)
+{
+	if (fresh)
+		sqlite3_exec(db->h, on ? "PRAGMA journal_mode = DELETE" : "PRAGMA journal_mode = WAL", NULL, NULL,
+			     NULL);
+#ifdef __GLIBC__
+	/* As in db_bulk_mode, but with a bound: the memory kept is at most this much more. */
+	mallopt(M_TRIM_THRESHOLD, on ? 4 * 1024 * 1024 : 128 * 1024);
+#endif
+	sqlite3_exec(db->h,
+		     on ? "PRAGMA mmap_size = 0; PRAGMA cache_size = -16384"
+			: "PRAGMA mmap_size = 268435456; PRAGMA cache_size = -2000",
+		     NULL, NULL, NULL);
+}
+
+enum dk_status db_indexes_drop(struct db *db, struct db_saved_indexes *saved, struct dk_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	saved->n = 0;
+	if (sqlite3_prepare_v2(db->h,
+			       "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
+			       " AND tbl_name IN ('demand', 'demand_identifier', 'event', 'notice', 'verification')",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_error(db, "reading indexes", err);
+	while (saved->n < DB_SAVED_INDEXES_MAX && sqlite3_step(st) == SQLITE_ROW) {
+		saved->name[saved->n] = db_col_strdup(st, 0);
+		saved->sql[saved->n] = db_col_strdup(st, 1);
+		saved->n++;
+	}
+	sqlite3_finalize(st);
+	for (int i = 0; i < saved->n; i++) {
+		struct buf q;
+		buf_init(&q);
+		buf_puts(&q, "DROP INDEX ");
+		buf_json_str(&q, saved->name[i] ? saved->name[i] : ""); /* a quoted identifier */
+		int rc = q.oom || !saved->sql[i] ? SQLITE_NOMEM : sqlite3_exec(db->h, q.data, NULL, NULL, NULL);
+		buf_free(&q);
+		if (rc != SQLITE_OK)
+			return db_error(db, "dropping an index for the bulk load", err);
+	}
+	return DK_OK;
+}
+
+enum dk_status db_indexes_restore(struct db *db, struct db_saved_indexes *saved, struct dk_error *err)
+{
+	enum dk_status s = DK_OK;
+	for (int i = 0; i < saved->n && !s; i++)
+		if (sqlite3_exec(db->h, saved->sql[i], NULL, NULL, NULL) != SQLITE_OK)
+			s = db_error(db, "rebuilding an index", err);
+	db_indexes_forget(saved);
+	return s;
+}
+
+void db_indexes_forget(struct db_saved_indexes *saved)
+{
+	for (int i = 0; i < saved->n; i++)
+		free(saved->name[i]), free(saved->sql[i]);
+	saved->n = 0;
 }
 
 void db_long_lived(struct db *db)

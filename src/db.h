@@ -63,6 +63,29 @@ int64_t db_policy(struct db *db, const char *key, int64_t def);
  * checkpoint; a crash still rolls back to the last commit. */
 void db_bulk_mode(struct db *db, bool on, bool fresh);
 
+/* Indexes set aside for a bulk load into empty tables: building them once at the end, sorted, is
+ * several times faster than keeping them up to date row by row. */
+#define DB_SAVED_INDEXES_MAX 32
+struct db_saved_indexes {
+	int n;
+	char *name[DB_SAVED_INDEXES_MAX];
+	char *sql[DB_SAVED_INDEXES_MAX];
+};
+
+/* Drops the indexes of the demand tables (not those behind UNIQUE or PRIMARY KEY constraints,
+ * which lookups need) inside the caller's transaction, keeping their SQL in saved. */
+enum dk_status db_indexes_drop(struct db *db, struct db_saved_indexes *saved, struct dk_error *err);
+/* Builds them again, inside the same transaction, and frees saved. */
+enum dk_status db_indexes_restore(struct db *db, struct db_saved_indexes *saved, struct dk_error *err);
+/* Frees saved without building: after a rollback, which brings the indexes back by itself. */
+void db_indexes_forget(struct db_saved_indexes *saved);
+
+/* Loading many rows in one transaction with bounded memory (docket import): a page cache of a
+ * fixed size and no memory map, as every page read through the map counts as resident and a large
+ * import reads many. With fresh set (no demands yet, no other connection) the load leaves WAL for a
+ * rollback journal, as db_bulk_mode does. Durability is unchanged. Off restores the defaults. */
+void db_import_mode(struct db *db, bool on, bool fresh);
+
 /* For a process that stays open (the terminal UI): reads go through SQLite's bounded page cache
  * instead of a memory map of the file, so that resident memory does not grow with what was read. */
 void db_long_lived(struct db *db);

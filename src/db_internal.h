@@ -22,6 +22,12 @@ struct db {
 	unsigned char head[32];
 	int64_t head_id;
 	int head_valid;
+	/* Policy values read inside the current write transaction (nothing writes policy meanwhile). */
+	struct {
+		char key[32];
+		int64_t value;
+	} policy[8];
+	int npolicy;
 };
 
 /* A prepared statement for a string literal, cached for the life of the connection, reset and

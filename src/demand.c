@@ -9,6 +9,7 @@
 #include "audit.h"
 #include "buf.h"
 #include "db_internal.h"
+#include "demand_internal.h"
 #include "text.h"
 #include "when.h"
 #include "workflow.h"
@@ -139,7 +140,7 @@ enum dk_status demand_check(const struct demand_input *in, struct dk_error *err)
 }
 
 /* Whether the requester's country answers for the customer's data region. */
-static enum dk_status region_covers(struct db *db, int64_t customer_id, const char *country, bool *covers,
+enum dk_status demand_region_covers(struct db *db, int64_t customer_id, const char *country, bool *covers,
 				    struct dk_error *err)
 {
 	sqlite3_stmt *st =
@@ -198,8 +199,21 @@ enum dk_status demand_store_categories(struct db *db, int64_t id, const char *sc
 	return DK_OK;
 }
 
-static enum dk_status insert_demand(struct db *db, const struct acting *by, const struct demand_input *in, int64_t *id,
-				    struct dk_error *err)
+enum dk_status demand_check_refs(struct db *db, const struct demand_input *in, struct dk_error *err)
+{
+	int64_t received;
+	enum dk_status s;
+	if (in->received && (s = when_parse("received", in->received, &received, err)))
+		return s;
+	if (in->received && received > when_now() + 300)
+		return dk_fail(err, DK_INVALID, "received: \"%s\" is in the future", in->received);
+	if (in->assignee && *in->assignee)
+		return staff_exists(db, in->assignee, err);
+	return DK_OK;
+}
+
+static enum dk_status insert_demand(struct db *db, const struct acting *by, const struct demand_input *in,
+				    struct demand_cache *cache, int64_t *id, struct dk_error *err)
 {
 	enum dk_status s;
 	int64_t now = when_now(), received = now, response_due = 0, customer_id, requester_id;
@@ -210,10 +224,12 @@ static enum dk_status insert_demand(struct db *db, const struct acting *by, cons
 		return dk_fail(err, DK_INVALID, "received: \"%s\" is in the future", in->received);
 	if (in->response_due && *in->response_due && (s = when_parse("due", in->response_due, &response_due, err)))
 		return s;
-	if ((s = customer_find(db, in->customer, &customer_id, err)) ||
-	    (s = requester_find_or_create(db, &in->requester, &requester_id, err)))
+	/* Every refusal before the first write (the requester may be new). */
+	if ((s = demand_cache_customer(db, cache, in->customer, &customer_id, err)))
 		return s;
 	if (in->assignee && *in->assignee && (s = staff_exists(db, in->assignee, err)))
+		return s;
+	if ((s = demand_cache_requester(db, cache, &in->requester, &requester_id, err)))
 		return s;
 
 	unsigned requested = 0;
@@ -223,7 +239,7 @@ static enum dk_status insert_demand(struct db *db, const struct acting *by, cons
 	cc[0] = (char)(in->requester.jurisdiction[0] & ~0x20);
 	cc[1] = (char)(in->requester.jurisdiction[1] & ~0x20);
 	bool covers;
-	if ((s = region_covers(db, customer_id, cc, &covers, err)))
+	if ((s = demand_cache_covers(db, cache, customer_id, cc, &covers, err)))
 		return s;
 	bool preservation = strcmp(in->instrument, "preservation") == 0;
 	bool process_flag =
@@ -297,6 +313,11 @@ static enum dk_status insert_demand(struct db *db, const struct acting *by, cons
 	audit_change(&ch, "categories", NULL, cats);
 	audit_change(&ch, "status", NULL, "received");
 	audit_change(&ch, "due", NULL, due ? duebuf : NULL);
+	if (in->batch) {
+		char batch[24];
+		snprintf(batch, sizeof batch, "%lld", (long long)in->batch);
+		audit_change(&ch, "batch", NULL, batch);
+	}
 	if (!covers)
 		audit_change(&ch, "cross_region", NULL, "yes");
 	if (process_flag)
@@ -319,12 +340,20 @@ enum dk_status demand_add(struct db *db, const struct acting *by, const struct d
 		return dk_fail(err, DK_REFUSED, "%s may not record demands", by->actor);
 	if ((s = db_begin(db, err)))
 		return s;
-	s = insert_demand(db, by, in, id, err);
+	s = insert_demand(db, by, in, NULL, id, err);
 	if (s) {
 		db_rollback(db);
 		return s;
 	}
 	return db_commit(db, err);
+}
+
+enum dk_status demand_insert(struct db *db, const struct acting *by, const struct demand_input *in,
+			     struct demand_cache *cache, int64_t *id, struct dk_error *err)
+{
+	if (by->role == STAFF_NONE)
+		return dk_fail(err, DK_REFUSED, "%s may not record demands", by->actor);
+	return insert_demand(db, by, in, cache, id, err);
 }
 
 /* Ownership: every string in the struct is owned by it and freed here. */

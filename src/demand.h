@@ -58,6 +58,7 @@ struct demand_input {
 	bool emergency;
 	const char *assignee; /* staff login, optional */
 	const char *note;     /* optional */
+	int64_t batch;        /* the import batch that records it, named in the created event; 0 for none */
 };
 
 #define DEMAND_MAX_IDENTIFIERS 1000
@@ -65,10 +66,47 @@ struct demand_input {
 /* Checks input without writing; the message names the field. */
 enum dk_status demand_check(const struct demand_input *in, struct dk_error *err);
 
+/* The checks of input that passed demand_check which need the database, except the customer's:
+ * received is not in the future, the assignee is active staff. Writes nothing. */
+enum dk_status demand_check_refs(struct db *db, const struct demand_input *in, struct dk_error *err);
+
 /* Records a new demand in state received, with its created event; *id receives its id. A demand
  * whose (source, reference) exists is refused (DK_REFUSED). */
 enum dk_status demand_add(struct db *db, const struct acting *by, const struct demand_input *in, int64_t *id,
 			  struct dk_error *err);
+
+/* What demand_insert looks up (customers, requesters, whether a region answers to a country),
+ * remembered from one demand to the next within one transaction. Throw it away with the
+ * transaction: a rollback may remove what it remembers. */
+struct demand_cache;
+struct demand_cache *demand_cache_new(void);
+void demand_cache_free(struct demand_cache **c);
+
+/* customer_find, through the cache (which may be NULL). */
+enum dk_status demand_cache_customer(struct db *db, struct demand_cache *c, const char *tenant, int64_t *id,
+				     struct dk_error *err);
+
+/* demand_add without its checks and its transaction, for loading many demands in one: input that
+ * passed demand_check, inside the caller's transaction, with a cache (or NULL). The caller checks
+ * that (source, reference) is new (demand_find_ref); every other refusal (an unknown customer or
+ * assignee, a time in the future) comes before anything is written, so that the caller may go on
+ * with its transaction after one. Any other failure leaves it for the caller to roll back. */
+enum dk_status demand_insert(struct db *db, const struct acting *by, const struct demand_input *in,
+			     struct demand_cache *cache, int64_t *id, struct dk_error *err);
+
+/* Whether the database holds any demand. */
+enum dk_status demand_any(struct db *db, bool *any, struct dk_error *err);
+
+/* The id of the demand with this (source, reference), or 0 in *id when there is none. */
+enum dk_status demand_find_ref(struct db *db, const char *source, const char *reference, int64_t *id,
+			       struct dk_error *err);
+
+/* Which of the facts intake gave (received when in gives it, channel, instrument, customer, the
+ * requester's fields, identifiers, categories, due, emergency) differ between in and the recorded
+ * demand id: their names, comma-separated, in out ("" when none). The assignee and the note are
+ * not compared: the first may have changed since, the second is in the timeline. */
+enum dk_status demand_differs(struct db *db, int64_t id, const struct demand_input *in, char *out, size_t n,
+			      struct dk_error *err);
 
 struct nd_order {
 	char *reference;

@@ -660,53 +660,6 @@ finish:
 	return db_exec_stmt(d->db, st, "writing a demo version", err);
 }
 
-/* Indexes on the demand tables are rebuilt after a bulk load into an empty database: building
- * them once, sorted, is several times faster than keeping them up to date row by row. */
-struct saved_index {
-	char *name;
-	char *sql;
-};
-
-static enum dk_status drop_indexes(struct db *db, struct saved_index *out, int *n, int max, struct dk_error *err)
-{
-	sqlite3_stmt *st = NULL;
-	*n = 0;
-	if (sqlite3_prepare_v2(db->h,
-			       "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
-			       " AND tbl_name IN ('demand', 'demand_identifier', 'event', 'notice', 'verification')",
-			       -1, &st, NULL) != SQLITE_OK)
-		return db_error(db, "reading indexes", err);
-	while (*n < max && sqlite3_step(st) == SQLITE_ROW) {
-		out[*n].name = db_col_strdup(st, 0);
-		out[*n].sql = db_col_strdup(st, 1);
-		(*n)++;
-	}
-	sqlite3_finalize(st);
-	for (int i = 0; i < *n; i++) {
-		struct buf q;
-		buf_init(&q);
-		buf_puts(&q, "DROP INDEX ");
-		buf_json_str(&q, out[i].name); /* a quoted identifier */
-		int rc = q.oom ? SQLITE_NOMEM : sqlite3_exec(db->h, q.data, NULL, NULL, NULL);
-		buf_free(&q);
-		if (rc != SQLITE_OK)
-			return db_error(db, "dropping an index for the bulk load", err);
-	}
-	return DK_OK;
-}
-
-static enum dk_status restore_indexes(struct db *db, struct saved_index *ix, int n, struct dk_error *err)
-{
-	enum dk_status s = DK_OK;
-	for (int i = 0; i < n; i++) {
-		if (!s && sqlite3_exec(db->h, ix[i].sql, NULL, NULL, NULL) != SQLITE_OK)
-			s = db_error(db, "rebuilding an index", err);
-		free(ix[i].name);
-		free(ix[i].sql);
-	}
-	return s;
-}
-
 enum dk_status demo_generate(struct db *db, const struct acting *by, const struct demo_options *o, struct dk_error *err)
 {
 	struct demo *d = calloc(1, sizeof *d);
@@ -721,8 +674,7 @@ enum dk_status demo_generate(struct db *db, const struct acting *by, const struc
 		return dk_fail(err, DK_REFUSED, "%s may not write demo data: only an admin may", by->actor);
 	}
 	enum dk_status s;
-	struct saved_index ix[32];
-	int nix = 0;
+	struct db_saved_indexes ix = {0};
 	int64_t done = 0, existing = 0;
 	sqlite3_stmt *st = db_stmt(db,
 				   "SELECT (SELECT count(*) FROM demand WHERE source = 'demo'),"
@@ -742,7 +694,7 @@ enum dk_status demo_generate(struct db *db, const struct acting *by, const struc
 	if ((s = db_begin(db, err)))
 		goto out;
 	if ((s = ensure_staff(d, err)) || (s = ensure_customers(d, err)) || (s = ensure_requesters(d, err)) ||
-	    (fresh && (s = drop_indexes(db, ix, &nix, 32, err)))) {
+	    (fresh && (s = db_indexes_drop(db, &ix, err)))) {
 		db_rollback(db);
 		goto out;
 	}
@@ -753,21 +705,17 @@ enum dk_status demo_generate(struct db *db, const struct acting *by, const struc
 			continue;
 		/* Without its indexes the load is one transaction, so that a crash never leaves them
 		 * missing; otherwise commit in batches. */
-		if (!nix && ((s = db_commit(db, err)) || (s = db_begin(db, err))))
+		if (!ix.n && ((s = db_commit(db, err)) || (s = db_begin(db, err))))
 			break;
 		if (o->progress)
 			fprintf(stderr, "\rdocket demo: %lld of %lld", (long long)n + 1, (long long)o->count);
 	}
-	if (!s && nix && o->progress)
+	if (!s && ix.n && o->progress)
 		fputs("\rdocket demo: building indexes        ", stderr);
-	if (!s) {
-		s = restore_indexes(db, ix, nix, err); /* frees ix */
-	} else {
-		/* A rollback brings dropped indexes back with it. */
-		for (int i = 0; i < nix; i++)
-			free(ix[i].name), free(ix[i].sql);
-	}
-	nix = 0;
+	if (!s)
+		s = db_indexes_restore(db, &ix, err);
+	else
+		db_indexes_forget(&ix); /* a rollback brings dropped indexes back with it */
 	if (s)
 		db_rollback(db);
 	else

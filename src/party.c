@@ -48,6 +48,11 @@ static enum dk_status check_region(struct db *db, const char *region, struct dk_
 	return dk_fail(err, DK_INVALID, "region: \"%.60s\" is not one of %s", region, names);
 }
 
+enum dk_status customer_check_region(struct db *db, const char *region, struct dk_error *err)
+{
+	return check_region(db, region, err);
+}
+
 enum dk_status customer_add(struct db *db, const struct acting *by, const struct customer *c, int64_t *id,
 			    struct dk_error *err)
 {

@@ -50,6 +50,9 @@ enum dk_status party_check_email(const char *field, const char *s, struct dk_err
 enum dk_status customer_add(struct db *db, const struct acting *by, const struct customer *c, int64_t *id,
 			    struct dk_error *err);
 
+/* DK_INVALID naming the known regions when region is not one of them. */
+enum dk_status customer_check_region(struct db *db, const char *region, struct dk_error *err);
+
 /* The id of the customer with this tenant id; DK_INVALID naming the tenant when unknown. */
 enum dk_status customer_find(struct db *db, const char *tenant, int64_t *id, struct dk_error *err);
 

@@ -92,4 +92,18 @@ tui_keys Escape
 tui_wait 'Queue: open'
 tui_keys q
 tui_exited 0
+
+# docket import: files of each format, the rejects, a conflict, and a download (libcurl and TLS)
+data=$top_srcdir/tests/data/import
+expect 0 import "$data/intake.csv"
+expect 0 import "$data/intake.json"
+expect 0 import --source nd --dry-run "$data/intake.ndjson"
+expect 2 import --skip-invalid --rejects "$T/rejects.csv" "$data/bad.csv"
+sed 's/^GJ-2026-0101,2026-03-02T09:15:00Z,email,/GJ-2026-0101,2026-03-02T09:15:00Z,fax,/' "$data/intake.csv" >"$T/c.csv"
+expect 1 import "$T/c.csv"
+port=$(free_port)
+bg /usr/bin/python3 "$top_srcdir/tests/e2e/import-server.py" "$port" "$data" "$T/http.log"
+wait_port "$port"
+expect 0 import --source web --header 'Authorization: Bearer s3cret' "http://127.0.0.1:$port/auth/intake.ndjson"
+expect 3 import --timeout 2 "http://127.0.0.1:$port/data/missing.csv"
 exit 0
