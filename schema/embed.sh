@@ -19,6 +19,12 @@ for f in "$@"; do
 	n=$((n + 1))
 	base=$(basename "$f")
 	ver=$(printf '%s' "$base" | sed -e 's/_.*//' -e 's/^0*//')
+	# A database records only the highest version applied: a gap or a change of order would leave
+	# a migration unapplied on databases already past it.
+	if [ "$ver" != "$n" ]; then
+		echo "embed.sh: $base is migration $n in the list; the list must run 0001, 0002, ... without gaps" >&2
+		exit 1
+	fi
 	printf '    {%s, "%s", migration_%d},\n' "$ver" "$base" "$n"
 done
 printf '};\n\nconst int schema_migration_count = %d;\n' "$n"

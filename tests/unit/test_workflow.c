@@ -936,7 +936,7 @@ static void test_allowed_lists_moves(void **state)
 	assert_false(l.m[i].possible);
 	assert_true(l.m[i].attorney);
 	FX_CONTAINS(l.m[i].reason, "wait until");
-	/* Back to review (schema 0006): an attorney's move, open at any time. */
+	/* Back to review (schema 0005): an attorney's move, open at any time. */
 	i = find_move(&l, "in_review", "");
 	assert_true(l.m[i].possible);
 	assert_true(l.m[i].attorney);

@@ -1,4 +1,4 @@
--- 0005: indexes for the terminal UI's queue (src/queue.c). Every order and filter the queue
+-- 0004: indexes for the terminal UI's queue (src/queue.c). Every order and filter the queue
 -- offers reads its page through an index, so that a page costs the same at the top of a million
 -- demands as deep inside them. The partial ones cover open demands only, a few percent of all.
 

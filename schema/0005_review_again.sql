@@ -1,4 +1,4 @@
--- 0006: a demand waiting in notifying can go back to review.
+-- 0005: a demand waiting in notifying can go back to review.
 --
 -- A non-disclosure order may arrive after the attorney decided to tell the customer and before the
 -- notice went out. The notice can then no longer be sent, and notifying led only to disclosing
