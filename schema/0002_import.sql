@@ -8,7 +8,7 @@ CREATE TABLE import_batch (
     id          INTEGER PRIMARY KEY,
     source      TEXT NOT NULL,  -- the intake source the references belong to
     input       TEXT NOT NULL,  -- a file name, "stdin", or the URL without credentials or query
-    format      TEXT NOT NULL CHECK (format IN ('csv', 'json', 'ndjson')),
+    format      TEXT NOT NULL CHECK (format = 'csv' OR format = 'json' OR format = 'ndjson'),
     sha256      TEXT NOT NULL DEFAULT '',  -- of the input's bytes, as hex, once complete
     records     INTEGER NOT NULL DEFAULT 0,
     imported    INTEGER NOT NULL DEFAULT 0,
