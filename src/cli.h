@@ -29,6 +29,11 @@ struct cli_command {
 
 extern const struct cli_command cli_commands[];
 
+/* The whole command line: global options, then the command; returns the exit status. It keeps no
+ * state from one call to the next (getopt's is reset), so that it can run many times in one
+ * process. */
+int cli_main(int argc, char **argv);
+
 /* Prints "docket: MESSAGE" on stderr (neutralised) and returns the status as an exit code. */
 int cli_fail(const struct dk_error *err);
 /* For usage errors found by the CLI itself: exit status 2. */

@@ -95,7 +95,7 @@ int cli_cmd_add(struct cli *c, int argc, char **argv)
 		{0, 0, 0, 0},
 	};
 	struct demand_input in = {0};
-	static struct strlist ids, cats;
+	struct strlist ids = {0}, cats = {0};
 	int ch, rc = 0;
 	while ((ch = cli_getopt(c, argc, argv, "", opts)) != -1) {
 		switch (ch) {
