@@ -202,6 +202,14 @@ int cli_fail(const struct dk_error *err)
 	return err->status ? (int)err->status : DK_STORAGE;
 }
 
+int cli_fail_path(const char *path, int e)
+{
+	fputs("docket: ", stderr);
+	cli_put_safe(stderr, path);
+	fprintf(stderr, ": %s\n", strerror(e));
+	return DK_STORAGE;
+}
+
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
 	char msg[512];

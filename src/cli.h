@@ -36,6 +36,8 @@ int cli_main(int argc, char **argv);
 
 /* Prints "docket: MESSAGE" on stderr (neutralised) and returns the status as an exit code. */
 int cli_fail(const struct dk_error *err);
+/* Prints "docket: PATH: strerror(e)" (the path neutralised); returns DK_STORAGE. */
+int cli_fail_path(const char *path, int e);
 /* For usage errors found by the CLI itself: exit status 2. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints the command's help on stdout; returns 0. */

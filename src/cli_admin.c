@@ -32,8 +32,15 @@ int cli_cmd_init(struct cli *c, int argc, char **argv)
 	int made;
 	if (staff_bootstrap(c->db, staff_os_login(), &made, &err))
 		return cli_fail(&err);
-	printf("%s: docket database ready (schema %d)%s%s%s\n", db_path(c->db), db_schema_version(c->db),
-	       made ? "; " : "", made ? staff_os_login() : "", made ? " is its admin" : "");
+	/* The path comes from the command line or the environment: shown neutralised, as any text. */
+	cli_put_safe(stdout, db_path(c->db));
+	printf(": docket database ready (schema %d)", db_schema_version(c->db));
+	if (made) {
+		fputs("; ", stdout);
+		cli_put_safe(stdout, staff_os_login());
+		fputs(" is its admin", stdout);
+	}
+	putchar('\n');
 	return 0;
 }
 
@@ -83,7 +90,9 @@ int cli_cmd_demo(struct cli *c, int argc, char **argv)
 	o.progress = isatty(STDERR_FILENO);
 	if (demo_generate(c->db, &c->who, &o, &err))
 		return cli_fail(&err);
-	printf("%lld demands written to %s\n", (long long)o.count, db_path(c->db));
+	printf("%lld demands written to ", (long long)o.count);
+	cli_put_safe(stdout, db_path(c->db));
+	putchar('\n');
 	return 0;
 }
 
@@ -299,6 +308,7 @@ int cli_cmd_backup(struct cli *c, int argc, char **argv)
 	struct dk_error err = {0};
 	if (db_backup(c->db, argv[optind], &err))
 		return cli_fail(&err);
-	printf("%s: backup written\n", argv[optind]);
+	cli_put_safe(stdout, argv[optind]);
+	puts(": backup written");
 	return 0;
 }

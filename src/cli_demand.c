@@ -352,7 +352,9 @@ static int mail_digest(struct cli *c, const char *to, int64_t within)
 	if (rc)
 		return rc;
 	if (rep.sent) {
-		printf("digest sent to %s (notice %lld)\n", to, (long long)id);
+		fputs("digest sent to ", stdout);
+		cli_put_safe(stdout, to);
+		printf(" (notice %lld)\n", (long long)id);
 		return 0;
 	}
 	/* Left in the outbox: the next `docket outbox send` tries again. */

@@ -339,7 +339,10 @@ int cli_cmd_import(struct cli *c, int argc, char **argv)
 out:
 	import_free(&im);
 	if (rej && fclose(rej) != 0 && !rc) {
-		fprintf(stderr, "docket: --rejects: %s: %s\n", rejects, strerror(errno));
+		int e = errno;
+		fputs("docket: --rejects: ", stderr);
+		cli_put_safe(stderr, rejects);
+		fprintf(stderr, ": %s\n", strerror(e));
 		rc = DK_STORAGE;
 	}
 	if (fd >= 0)

@@ -317,18 +317,18 @@ static int sub_edit(struct cli *c, int64_t id)
 	int fd = mkstemp(path);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f) {
+		int e = errno;
 		if (fd >= 0)
 			close(fd), unlink(path);
 		notice_free(&n);
-		fprintf(stderr, "docket: %s: %s\n", path, strerror(errno));
-		return DK_STORAGE;
+		return cli_fail_path(path, e);
 	}
 	fprintf(f, "To: %s\nSubject: %s\n\n%s", n->recipient, n->subject, n->body);
 	if (fclose(f) != 0) {
+		int e = errno;
 		unlink(path);
 		notice_free(&n);
-		fprintf(stderr, "docket: %s: %s\n", path, strerror(errno));
-		return DK_STORAGE;
+		return cli_fail_path(path, e);
 	}
 	int ed = run_editor(path);
 	size_t len = 0;

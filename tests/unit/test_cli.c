@@ -156,12 +156,35 @@ static void test_escapes_neutralised(void **state)
 	free(o.text);
 }
 
+/* Paths from the command line are shown neutralised too: the fuzzer found `docket backup` echoing a
+ * file name with an escape sequence in it raw (tests/fuzz/corpus/cli/regress-backup-path-escape). */
+static void test_paths_neutralised(void **state)
+{
+	struct fx *fx = *state;
+	struct out o = {0};
+	char copy[FX_PATH_MAX], fresh[FX_PATH_MAX];
+	fx_file(fx, "copy\033[2J\033]0;pwned\007.db", copy);
+	fx_file(fx, "new\033[2J.db", fresh);
+	const char *backup[] = {"backup", copy, NULL};
+	cli_run(fx, &o, backup);
+	expect(&o, 0, "copy^[[2J^[]0;pwned^G.db: backup written");
+	const char *init[] = {"--db", fresh, "init", NULL};
+	cli_run(fx, &o, init);
+	expect(&o, 0, "new^[[2J.db: docket database ready");
+	const char *demo[] = {"--db", fresh, "demo", "--count", "3", NULL};
+	cli_run(fx, &o, demo);
+	expect(&o, 0, "3 demands written to ");
+	FX_CONTAINS(o.text, "new^[[2J.db");
+	free(o.text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lists_start_empty, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_getopt_starts_afresh, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_escapes_neutralised, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_paths_neutralised, setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
