@@ -27,6 +27,8 @@ struct import {
 	struct csv_reader *csv;
 	struct json_reader *json;
 	bool started; /* a byte was read */
+	/* import_feed failed: the input was not read to its end, and nothing may be written. */
+	enum dk_status feed_failed;
 
 	/* CSV: the header */
 	bool header_seen;
@@ -628,10 +630,14 @@ enum dk_status import_feed(struct import *im, const char *data, size_t n, struct
 	if (!im->csv && !im->json)
 		return dk_fail(err, DK_INVALID, "%s: the format is not known: give --format csv, json or ndjson",
 			       im->input);
+	if (im->feed_failed)
+		return dk_fail(err, im->feed_failed, "%s: the input could not be read to its end", im->input);
 	im->started = true;
 	im->n.bytes += (int64_t)n;
 	EVP_DigestUpdate(im->sha, data, n);
-	return im->csv ? csv_feed(im->csv, data, n, err) : json_feed(im->json, data, n, err);
+	enum dk_status s = im->csv ? csv_feed(im->csv, data, n, err) : json_feed(im->json, data, n, err);
+	im->feed_failed = s;
+	return s;
 }
 
 static void clear_errors(struct import *im)
@@ -649,6 +655,7 @@ enum dk_status import_restart(struct import *im, struct dk_error *err)
 	memset(&im->n, 0, sizeof im->n);
 	im->header_seen = false;
 	im->started = false;
+	im->feed_failed = DK_OK;
 	im->rejects_written = 0;
 	buf_reset(&im->out);
 	if (im->csv)
@@ -724,6 +731,10 @@ enum dk_status import_finish(struct import *im, struct import_result *res, struc
 	enum dk_status s = DK_OK;
 	if (!im->csv && !im->json)
 		s = dk_fail(err, DK_INVALID, "%s: the format is not known: give --format csv, json or ndjson",
+			    im->input);
+	else if (im->feed_failed)
+		/* A run whose input failed part-way writes nothing, even the records read before. */
+		s = dk_fail(err, im->feed_failed, "%s: the input could not be read to its end; nothing imported",
 			    im->input);
 	else if (im->csv)
 		s = csv_finish(im->csv, err);

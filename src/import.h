@@ -90,7 +90,8 @@ enum dk_status import_begin(struct db *db, const struct acting *who, const struc
 enum dk_status import_set_format(struct import *im, enum import_format f, struct dk_error *err);
 
 /* Reads n more bytes of input. A failure here (storage, or input that cannot be read on) ends
- * the run: call import_free. */
+ * the run: every later import_feed fails, and import_finish writes nothing (not even the records
+ * read before the failure) and fails too; import_restart starts over. */
 enum dk_status import_feed(struct import *im, const char *data, size_t n, struct dk_error *err);
 
 /* Forgets everything read so far, rolls back what was written and starts over with the input's

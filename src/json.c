@@ -65,6 +65,9 @@ struct json_reader {
 	struct json_value *items;
 	bool oom;
 	char error[200];
+	/* The failure that ended the reading: json_feed and json_finish give it again. */
+	bool failed;
+	struct dk_error failure;
 };
 
 static const unsigned char bom_bytes[3] = {0xef, 0xbb, 0xbf};
@@ -100,6 +103,7 @@ void json_reset(struct json_reader *r)
 	r->elem_over = false;
 	r->depth = 0;
 	r->in_string = r->escape = false;
+	r->failed = false;
 }
 
 void json_free(struct json_reader **pr)
@@ -777,7 +781,21 @@ static enum dk_status feed(struct json_reader *r, const char *data, size_t n, st
 	return r->mode == JSON_LINES ? feed_lines(r, data, n, err) : feed_array(r, data, n, err);
 }
 
-enum dk_status json_feed(struct json_reader *r, const char *data, size_t n, struct dk_error *err)
+/* Remembers a failure, so that a caller that reads on (or finishes) after it is told again. */
+static enum dk_status failed(struct json_reader *r, enum dk_status s, struct dk_error *err)
+{
+	if (s && !r->failed) {
+		r->failed = true;
+		if (err)
+			r->failure = *err;
+		else
+			dk_fail(&r->failure, s, "%s: the input could not be read", r->name);
+		r->failure.status = s;
+	}
+	return s;
+}
+
+static enum dk_status feed_bom(struct json_reader *r, const char *data, size_t n, struct dk_error *err)
 {
 	while (r->bom < 3 && n > 0) {
 		if ((unsigned char)*data == bom_bytes[r->bom]) {
@@ -794,7 +812,14 @@ enum dk_status json_feed(struct json_reader *r, const char *data, size_t n, stru
 	return feed(r, data, n, err);
 }
 
-enum dk_status json_finish(struct json_reader *r, struct dk_error *err)
+enum dk_status json_feed(struct json_reader *r, const char *data, size_t n, struct dk_error *err)
+{
+	if (r->failed)
+		return dk_fail(err, r->failure.status, "%s", r->failure.msg);
+	return failed(r, feed_bom(r, data, n, err), err);
+}
+
+static enum dk_status finish(struct json_reader *r, struct dk_error *err)
 {
 	if (r->bom > 0 && r->bom < 3) {
 		int matched = r->bom;
@@ -821,4 +846,11 @@ enum dk_status json_finish(struct json_reader *r, struct dk_error *err)
 			       r->name, (long long)r->elem_line, (long long)r->index + 1);
 	default: return fatal(r, err, "the array is not closed");
 	}
+}
+
+enum dk_status json_finish(struct json_reader *r, struct dk_error *err)
+{
+	if (r->failed)
+		return dk_fail(err, r->failure.status, "%s", r->failure.msg);
+	return failed(r, finish(r, err), err);
 }

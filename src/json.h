@@ -70,7 +70,8 @@ struct json_reader;
  * NULL when out of memory. */
 struct json_reader *json_new(const char *name, enum json_mode mode, size_t record_max, json_record_fn fn, void *ctx);
 
-/* Reads n more bytes. */
+/* Reads n more bytes. A failure (the input's, or the callback's) ends the reading: json_feed and
+ * json_finish fail again with the same error until json_reset. */
 enum dk_status json_feed(struct json_reader *r, const char *data, size_t n, struct dk_error *err);
 
 /* Ends the input: hands over a last NDJSON line without a line end, or fails (DK_INVALID) when the

@@ -31,6 +31,12 @@ static int sink(void *ctx, const char *data, size_t n)
 	return 0;
 }
 
+static int broken_sink(void *ctx, const char *data, size_t n)
+{
+	(void)ctx, (void)data, (void)n;
+	return -1;
+}
+
 static int sink_restart(void *ctx)
 {
 	struct run *r = ctx;
@@ -646,9 +652,41 @@ static void test_header_and_fatal(void **state)
 	assert_false(r.res.complete);
 	run_free(&r);
 	assert_int_equal(fx_count(fx, "demand"), before);
-	/* who may import */
+	/* Text after a complete array: the array's records were good, but the input is not, and
+	 * nothing is written (import_finish once committed them: the reader had reached its end). */
+	run_import(
+		fx, IMPORT_JSON,
+		"[{\"reference\":\"Z\",\"channel\":\"email\",\"instrument\":\"subpoena\",\"customer\":\"acme-eu\","
+		"\"requester\":\"X\",\"requester_kind\":\"other\",\"jurisdiction\":\"FR\",\"categories\":\"content\"}"
+		"] ; DROP TABLE demand",
+		NULL, &r);
+	assert_int_equal(r.status, DK_INVALID);
+	assert_string_equal(r.err.msg, "t.json:1: text after the end of the array");
+	assert_false(r.res.written);
+	assert_false(r.res.complete);
+	assert_int_equal(fx_count(fx, "demand"), before);
+	assert_int_equal(fx_count(fx, "import_batch"), 0);
+	run_free(&r);
+	/* Whatever failed in import_feed (here the rejects file, after a good record), import_finish
+	 * writes nothing and says why; a later import_feed fails too. */
 	struct import *im = NULL;
-	struct import_options io = {.format = IMPORT_CSV};
+	struct import_options io = {
+		.format = IMPORT_CSV, .input = "t.csv", .skip_invalid = true, .reject = broken_sink};
+	FX_OK(fx, import_begin(fx->db, &fx->intake, &io, &im, &fx->err));
+	const char *text = HEADER "\n" GOOD "\nR-2,email,subpoena,acme-eu,Garda,law_enforcement,XX,subscriber\n";
+	assert_int_equal(import_feed(im, text, strlen(text), &fx->err), DK_STORAGE);
+	assert_string_equal(fx->err.msg, "writing the rejected records failed");
+	assert_int_equal(import_feed(im, "\n", 1, &fx->err), DK_STORAGE);
+	struct import_result res;
+	assert_int_equal(import_finish(im, &res, &fx->err), DK_STORAGE);
+	assert_string_equal(fx->err.msg, "t.csv: the input could not be read to its end; nothing imported");
+	assert_false(res.written);
+	assert_false(res.complete);
+	import_result_free(&res);
+	import_free(&im);
+	assert_int_equal(fx_count(fx, "demand"), before);
+	io = (struct import_options){.format = IMPORT_CSV};
+	/* who may import */
 	assert_int_equal(import_begin(fx->db, &fx->nobody, &io, &im, &fx->err), DK_REFUSED);
 	assert_null(im);
 	io.source = "";

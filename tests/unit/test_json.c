@@ -377,6 +377,38 @@ static void test_callback_stops(void **state)
 	buf_free(&sn.out);
 }
 
+/* A failure ends the reading: whoever reads on, or finishes, is told again (an import committed
+ * the records of an array followed by garbage, as json_finish found the array complete). */
+static void test_failure_sticks(void **state)
+{
+	(void)state;
+	struct seen sn = {0};
+	buf_init(&sn.out);
+	struct json_reader *r = json_new("t.json", JSON_ARRAY, 0, on_record, &sn);
+	struct dk_error err;
+	assert_int_equal(json_feed(r, "[{}] x", 6, &err), DK_INVALID);
+	assert_string_equal(err.msg, "t.json:1: text after the end of the array");
+	dk_clear(&err);
+	assert_int_equal(json_feed(r, " ", 1, &err), DK_INVALID);
+	assert_string_equal(err.msg, "t.json:1: text after the end of the array");
+	dk_clear(&err);
+	assert_int_equal(json_finish(r, &err), DK_INVALID);
+	assert_string_equal(err.msg, "t.json:1: text after the end of the array");
+	/* json_reset starts afresh */
+	json_reset(r);
+	assert_int_equal(json_feed(r, "[{}]", 4, &err), DK_OK);
+	assert_int_equal(json_finish(r, &err), DK_OK);
+	json_free(&r);
+	/* a callback's failure too */
+	sn.stop_at = 1;
+	r = json_new("t.json", JSON_ARRAY, 0, on_record, &sn);
+	assert_int_equal(json_feed(r, "[{},{}]", 7, &err), DK_INVALID);
+	assert_int_equal(json_finish(r, &err), DK_INVALID);
+	assert_string_equal(err.msg, "stopped at 1");
+	json_free(&r);
+	buf_free(&sn.out);
+}
+
 /* Inputs the fuzzer found troublesome once; each must read without a crash or a leak. */
 static void test_fuzz_regressions(void **state)
 {
@@ -395,17 +427,12 @@ static void test_fuzz_regressions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lines),
-		cmocka_unit_test(test_values),
-		cmocka_unit_test(test_escapes),
-		cmocka_unit_test(test_record_errors),
-		cmocka_unit_test(test_depth),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_array),
-		cmocka_unit_test(test_array_errors),
-		cmocka_unit_test(test_raw_and_reset),
-		cmocka_unit_test(test_callback_stops),
-		cmocka_unit_test(test_fuzz_regressions),
+		cmocka_unit_test(test_lines),          cmocka_unit_test(test_values),
+		cmocka_unit_test(test_escapes),        cmocka_unit_test(test_record_errors),
+		cmocka_unit_test(test_depth),          cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_array),          cmocka_unit_test(test_array_errors),
+		cmocka_unit_test(test_raw_and_reset),  cmocka_unit_test(test_callback_stops),
+		cmocka_unit_test(test_failure_sticks), cmocka_unit_test(test_fuzz_regressions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
