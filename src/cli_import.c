@@ -298,9 +298,12 @@ int cli_cmd_import(struct cli *c, int argc, char **argv)
 		/* It holds demands, like the database: readable by its owner only. */
 		int rfd = open(rejects, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (rfd < 0 || !(rej = fdopen(rfd, "w"))) {
+			int e = errno;
 			if (rfd >= 0)
 				close(rfd);
-			rc = cli_usage("import", "--rejects: %s: %s", rejects, strerror(errno));
+			/* O_NOFOLLOW: a link planted where the rejects go must not redirect them. */
+			rc = e == ELOOP ? cli_usage("import", "--rejects: %s: a symbolic link; not followed", rejects)
+					: cli_usage("import", "--rejects: %s: %s", rejects, strerror(e));
 			goto out;
 		}
 		io.reject = on_reject;

@@ -354,10 +354,10 @@ static int sub_edit(struct cli *c, int64_t id)
 		return DK_INVALID;
 	}
 	if (!text || memchr(text, '\0', len)) {
+		fprintf(stderr, "docket: notice %lld: %s; nothing saved\n", (long long)id,
+			text ? "the edited letter holds a NUL byte" : "cannot read the edited letter back");
 		free(text);
 		notice_free(&n);
-		fprintf(stderr, "docket: notice %lld: cannot read the edited letter back; nothing saved\n",
-			(long long)id);
 		return DK_INVALID;
 	}
 	char *to, *subject, *body;

@@ -33,9 +33,13 @@ static enum report_format format_for(const char *output)
 }
 
 /* Writes the whole report to path under a temporary name, then renames it into place, so that
- * the file is either the complete new report or untouched. */
+ * the file is either the complete new report or untouched. A new file is readable by its owner
+ * only, like the database (a report may be published, but not before someone decides to); a file
+ * replaced keeps the permissions it had. */
 static int write_file(const char *path, const struct buf *b)
 {
+	struct stat old;
+	bool replacing = stat(path, &old) == 0 && S_ISREG(old.st_mode);
 	size_t n = strlen(path);
 	char *tmp = malloc(n + 16);
 	if (!tmp) {
@@ -51,10 +55,7 @@ static int write_file(const char *path, const struct buf *b)
 		free(tmp);
 		return DK_STORAGE;
 	}
-	/* The mode a new file would get, rather than mkstemp's 0600. */
-	mode_t mask = umask(0);
-	umask(mask);
-	int ok = fchmod(fd, 0666 & ~mask) == 0;
+	int ok = !replacing || fchmod(fd, old.st_mode & 07777) == 0;
 	for (size_t done = 0; ok && done < b->len;) {
 		ssize_t w = write(fd, b->data + done, b->len - done);
 		if (w < 0 && errno == EINTR)
@@ -141,6 +142,12 @@ int cli_cmd_report(struct cli *c, int argc, char **argv)
 		return cli_usage("report", "say which period: --quarter 2026Q3, or --from DATE and --to DATE");
 	if (output && !*output)
 		return cli_usage("report", "--output: an empty file name");
+	/* The report replaces the file; replacing a symbolic link would surprise whoever made it (and
+	 * one planted in a shared directory is how a file elsewhere gets overwritten). */
+	struct stat sb;
+	if (output && strcmp(output, "-") != 0 && lstat(output, &sb) == 0 && S_ISLNK(sb.st_mode))
+		return cli_usage("report", "--output: %s is a symbolic link; not replaced (give the file it points to)",
+				 output);
 
 	struct dk_error err = {0};
 	if ((quarter && report_period_quarter(quarter, &o.period, &err)) ||

