@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 void buf_init(struct buf *b)
 {
 	memset(b, 0, sizeof *b);
@@ -95,16 +97,31 @@ char *buf_take(struct buf *b)
 void buf_json_str(struct buf *b, const char *s)
 {
 	buf_putc(b, '"');
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
 	while (*p) {
 		/* A run that needs no escape is copied at once. */
 		const unsigned char *run = p;
-		while (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f)
+		while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
 			p++;
 		if (p > run)
 			buf_add(b, (const char *)run, (size_t)(p - run));
 		if (!*p)
 			break;
+		if (*p >= 0x80) {
+			/* UTF-8 goes through, but C1 controls are escaped (a terminal may take U+009B for
+			 * CSI) and a byte that is not UTF-8 becomes U+FFFD, so that the output is valid
+			 * JSON and safe to show. */
+			unsigned cp;
+			size_t len = text_utf8_decode((const char *)p, (size_t)(end - p), &cp);
+			if (len == 0)
+				buf_puts(b, "\\ufffd"), len = 1;
+			else if (cp < 0xa0)
+				buf_printf(b, "\\u%04x", cp);
+			else
+				buf_add(b, (const char *)p, len);
+			p += len;
+			continue;
+		}
 		switch (*p) {
 		case '"': buf_puts(b, "\\\""); break;
 		case '\\': buf_puts(b, "\\\\"); break;
@@ -134,10 +151,29 @@ void buf_csv_cell(struct buf *b, const char *s)
 		buf_putc(b, '"');
 	if (formula)
 		buf_putc(b, '\'');
-	for (const char *p = s; *p; p++) {
-		if (*p == '"')
-			buf_putc(b, '"');
-		buf_putc(b, *p);
+	const char *end = s + strlen(s);
+	for (const char *p = s; *p;) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"') {
+			buf_puts(b, "\"\"");
+			p++;
+		} else if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f) {
+			/* A control character belongs in no cell and must not reach a terminal that shows the
+			 * export: caret notation, as the tables show it. */
+			buf_putc(b, '^');
+			buf_putc(b, (char)(c ^ 0x40));
+			p++;
+		} else if (c >= 0x80) {
+			unsigned cp;
+			size_t len = text_utf8_decode(p, (size_t)(end - p), &cp);
+			if (len == 0 || cp < 0xa0)
+				buf_putc(b, '?'), len = len ? len : 1;
+			else
+				buf_add(b, p, len);
+			p += len;
+		} else {
+			buf_putc(b, *p++);
+		}
 	}
 	if (quote)
 		buf_putc(b, '"');

@@ -23,13 +23,16 @@ void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(print
 /* Hands the string to the caller (who frees it) and leaves b empty; NULL after a failed allocation. */
 char *buf_take(struct buf *b);
 
-/* JSON: a string value with quotes and escapes (control characters as \u00XX). */
+/* JSON: a string value with quotes and escapes (control characters as \u00XX, the C1 ones too, so
+ * that the output is safe on a terminal; a byte that is not UTF-8 as \ufffd). */
 void buf_json_str(struct buf *b, const char *s);
 /* A string, or null when s is NULL. */
 void buf_json_str_or_null(struct buf *b, const char *s);
 
 /* CSV (RFC 4180): a cell, quoted when needed. Cells a spreadsheet would run as a formula (starting
- * with = + - @ tab or CR) get a leading apostrophe. */
+ * with = + - @ tab or CR) get a leading apostrophe. Control characters other than tab and line
+ * ends are written in caret notation (ESC as ^[), C1 controls and bytes that are not UTF-8 as ?,
+ * so that an export shown on a terminal is as safe as a table. */
 void buf_csv_cell(struct buf *b, const char *s);
 
 #endif

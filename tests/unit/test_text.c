@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "text.h"
 
 static void check_ok(const char *s, size_t max, bool multiline, bool required)
@@ -53,35 +54,35 @@ static void test_check_too_long(void **state)
 }
 
 static const char *const bad_utf8[] = {
-	"\xff",                 /* never valid */
-	"\x80",                 /* a lone continuation byte */
-	"abc\xc3",              /* truncated two-byte sequence */
-	"\xe6\xbc",             /* truncated three-byte sequence */
-	"\xc0\xaf",             /* overlong '/' */
-	"\xc1\x9b",             /* overlong ESC-ish byte: would smuggle a control past a naive check */
-	"\xe0\x80\xaf",         /* overlong '/' in three bytes */
-	"\xe0\x9f\xbf",         /* overlong U+07FF */
-	"\xf0\x80\x80\xaf",     /* overlong '/' in four bytes */
-	"\xf0\x8f\xbf\xbf",     /* overlong U+FFFF */
-	"\xed\xa0\x80",         /* surrogate U+D800 */
-	"\xed\xbf\xbf",         /* surrogate U+DFFF */
+	"\xff",                     /* never valid */
+	"\x80",                     /* a lone continuation byte */
+	"abc\xc3",                  /* truncated two-byte sequence */
+	"\xe6\xbc",                 /* truncated three-byte sequence */
+	"\xc0\xaf",                 /* overlong '/' */
+	"\xc1\x9b",                 /* overlong ESC-ish byte: would smuggle a control past a naive check */
+	"\xe0\x80\xaf",             /* overlong '/' in three bytes */
+	"\xe0\x9f\xbf",             /* overlong U+07FF */
+	"\xf0\x80\x80\xaf",         /* overlong '/' in four bytes */
+	"\xf0\x8f\xbf\xbf",         /* overlong U+FFFF */
+	"\xed\xa0\x80",             /* surrogate U+D800 */
+	"\xed\xbf\xbf",             /* surrogate U+DFFF */
 	"\xed\xa0\xbd\xed\xb8\x80", /* a CESU-8 surrogate pair */
-	"\xf4\x90\x80\x80",     /* above U+10FFFF */
-	"\xf8\x88\x80\x80\x80", /* five-byte form */
-	"\xc3\x28",             /* bad continuation */
+	"\xf4\x90\x80\x80",         /* above U+10FFFF */
+	"\xf8\x88\x80\x80\x80",     /* five-byte form */
+	"\xc3\x28",                 /* bad continuation */
 	NULL,
 };
 
 static const char *const good_utf8[] = {
 	"plain ascii",
-	"Zo\xc3\xab",                 /* Zoë */
-	"\xe6\xbc\xa2\xe5\xad\x97",   /* 漢字 */
-	"\xf0\x9f\x98\x80",           /* U+1F600 */
-	"\xed\x9f\xbf",               /* U+D7FF, just below the surrogates */
-	"\xee\x80\x80",               /* U+E000, just above */
-	"\xef\xbf\xbf",               /* U+FFFF */
-	"\xf4\x8f\xbf\xbf",           /* U+10FFFF, the last code point */
-	"\xc2\xa0",                   /* U+00A0, the first after the C1 block */
+	"Zo\xc3\xab",               /* Zoë */
+	"\xe6\xbc\xa2\xe5\xad\x97", /* 漢字 */
+	"\xf0\x9f\x98\x80",         /* U+1F600 */
+	"\xed\x9f\xbf",             /* U+D7FF, just below the surrogates */
+	"\xee\x80\x80",             /* U+E000, just above */
+	"\xef\xbf\xbf",             /* U+FFFF */
+	"\xf4\x8f\xbf\xbf",         /* U+10FFFF, the last code point */
+	"\xc2\xa0",                 /* U+00A0, the first after the C1 block */
 	NULL,
 };
 
@@ -100,9 +101,11 @@ static void test_check_control_characters(void **state)
 	check_bad("a\x01z", 100, false, true, "control character U+0001");
 	check_bad("\x1b[2J", 100, true, true, "U+001B");
 	check_bad("a\x7fz", 100, true, true, "U+007F");
-	check_bad("a\xc2\x85z", 100, true, true, "U+0085");   /* NEL */
-	check_bad("a\xc2\x9b" "31m", 100, true, true, "U+009B"); /* CSI as a C1 character */
-	check_bad("a\rz", 100, true, true, "U+000D");         /* CR is not a newline here */
+	check_bad("a\xc2\x85z", 100, true, true, "U+0085"); /* NEL */
+	check_bad("a\xc2\x9b"
+		  "31m",
+		  100, true, true, "U+009B");         /* CSI as a C1 character */
+	check_bad("a\rz", 100, true, true, "U+000D"); /* CR is not a newline here */
 }
 
 static void test_check_newline_only_when_multiline(void **state)
@@ -185,14 +188,18 @@ static void test_neutralise_c1_del_malformed(void **state)
 {
 	(void)state;
 	/* C1 CSI, encoded as a character, then as a raw 8-bit byte. */
-	neutralise_is("a\xc2\x9b" "31mb", false, "a?31mb");
-	neutralise_is("a\x9b" "31mb", false, "a?31mb");
+	neutralise_is("a\xc2\x9b"
+		      "31mb",
+		      false, "a?31mb");
+	neutralise_is("a\x9b"
+		      "31mb",
+		      false, "a?31mb");
 	neutralise_is("\xc2\x85\xc2\x9d", false, "??");
 	neutralise_is("x\x7fy", false, "x^?y");
 	neutralise_is("\xff\xfe", false, "??");
-	neutralise_is("\xc0\x9b", false, "??");            /* overlong: each byte on its own */
-	neutralise_is("\xed\xa0\x80", false, "???");       /* surrogate */
-	neutralise_is("ok\xe6\xbc", false, "ok??");        /* truncated at the end */
+	neutralise_is("\xc0\x9b", false, "??");      /* overlong: each byte on its own */
+	neutralise_is("\xed\xa0\x80", false, "???"); /* surrogate */
+	neutralise_is("ok\xe6\xbc", false, "ok??");  /* truncated at the end */
 	neutralise_is("\x01\x1f", false, "^A^_");
 	/* Every byte value, one at a time and all together. */
 	char all[256];
@@ -229,13 +236,17 @@ static void test_width(void **state)
 	(void)state;
 	assert_int_equal(text_width(""), 0);
 	assert_int_equal(text_width("abc"), 3);
-	assert_int_equal(text_width("\xe6\xbc\xa2\xe5\xad\x97"), 4);         /* 漢字 */
-	assert_int_equal(text_width("\xed\x95\x9c\xea\xb5\xad"), 4);         /* 한국 */
-	assert_int_equal(text_width("a\xe6\xbc\xa2" "b"), 4);
-	assert_int_equal(text_width("\xef\xbc\xa1"), 2);                     /* fullwidth A */
-	assert_int_equal(text_width("\xf0\x9f\x98\x80"), 2);                 /* emoji */
-	assert_int_equal(text_width("e\xcc\x81"), 1);                        /* e + combining acute */
-	assert_int_equal(text_width("a\xcc\x81\xcc\x88" "b"), 2);            /* two marks on one base */
+	assert_int_equal(text_width("\xe6\xbc\xa2\xe5\xad\x97"), 4); /* 漢字 */
+	assert_int_equal(text_width("\xed\x95\x9c\xea\xb5\xad"), 4); /* 한국 */
+	assert_int_equal(text_width("a\xe6\xbc\xa2"
+				    "b"),
+			 4);
+	assert_int_equal(text_width("\xef\xbc\xa1"), 2);     /* fullwidth A */
+	assert_int_equal(text_width("\xf0\x9f\x98\x80"), 2); /* emoji */
+	assert_int_equal(text_width("e\xcc\x81"), 1);        /* e + combining acute */
+	assert_int_equal(text_width("a\xcc\x81\xcc\x88"
+				    "b"),
+			 2); /* two marks on one base */
 	assert_int_equal(text_width("Zo\xc3\xab"), 3);
 }
 
@@ -269,6 +280,54 @@ static void test_fit(void **state)
 	assert_string_equal(out, "Zo");
 }
 
+/* Machine output meant for programs is printed on terminals too: JSON escapes every control
+ * character, the C1 ones included, and CSV escapes cells a spreadsheet would run. */
+static void expect_json(const char *in, const char *want)
+{
+	struct buf b;
+	buf_init(&b);
+	buf_json_str(&b, in);
+	buf_add(&b, "", 0);
+	assert_string_equal(b.data, want);
+	buf_free(&b);
+}
+
+static void expect_csv(const char *in, const char *want)
+{
+	struct buf b;
+	buf_init(&b);
+	buf_csv_cell(&b, in);
+	buf_add(&b, "", 0);
+	assert_string_equal(b.data, want);
+	buf_free(&b);
+}
+
+static void test_json_and_csv_cells(void **state)
+{
+	(void)state;
+	expect_json("plain", "\"plain\"");
+	expect_json("q\"b\\n\nt\tr\r", "\"q\\\"b\\\\n\\nt\\tr\\r\"");
+	expect_json("\033]52;c;eA==\007\177", "\"\\u001b]52;c;eA==\\u0007\\u007f\"");
+	expect_json("a\302\233"
+		    "2J\302\205z",
+		    "\"a\\u009b2J\\u0085z\"");
+	expect_json("K\303\266ln \346\235\261 \302\240", "\"K\303\266ln \346\235\261 \302\240\"");
+	expect_json("bad \377 \300\257 \342\202", "\"bad \\ufffd \\ufffd\\ufffd \\ufffd\\ufffd\"");
+	expect_csv("Acme", "Acme");
+	expect_csv("a,b", "\"a,b\"");
+	expect_csv("=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+	expect_csv("+1 555", "\"'+1 555\"");
+	expect_csv("-2+3", "\"'-2+3\"");
+	expect_csv("@SUM(1)", "\"'@SUM(1)\"");
+	expect_csv("\tx", "\"'\tx\"");
+	expect_csv("", "");
+	expect_csv("Evil\033]52;c;eA==\007 Kay\177", "Evil^[]52;c;eA==^G Kay^?");
+	expect_csv("a\302\233"
+		   "2J \377 K\303\266ln",
+		   "a?2J ? K\303\266ln");
+	expect_csv("line\r\nnext", "\"line\r\nnext\"");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_neutralise_keeps_text),
 		cmocka_unit_test(test_width),
 		cmocka_unit_test(test_fit),
+		cmocka_unit_test(test_json_and_csv_cells),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
