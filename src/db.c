@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <malloc.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 
 #include "buf.h"
 #include "schema.h"
+#include "xdg.h"
 
 /* "dkt1": marks a file as a docket database in its header. */
 #define DOCKET_APPLICATION_ID 0x646b7431
@@ -27,21 +27,9 @@ char *db_default_path(const char *path, struct dk_error *err)
 		return strdup(env);
 	struct buf b;
 	buf_init(&b);
-	const char *xdg = getenv("XDG_DATA_HOME");
-	if (xdg && *xdg == '/') {
-		buf_puts(&b, xdg);
-	} else {
-		const char *home = getenv("HOME");
-		if (!home || !*home) {
-			struct passwd *pw = getpwuid(getuid());
-			home = pw ? pw->pw_dir : NULL;
-		}
-		if (!home) {
-			dk_fail(err, DK_INVALID, "no database path: set --db, DOCKET_DB or HOME");
-			return NULL;
-		}
-		buf_puts(&b, home);
-		buf_puts(&b, "/.local/share");
+	if (!xdg_base(&b, "XDG_DATA_HOME", "/.local/share")) {
+		dk_fail(err, DK_INVALID, "no database path: set --db, DOCKET_DB or HOME");
+		return NULL;
 	}
 	buf_puts(&b, "/docket/docket.db");
 	char *s = buf_take(&b);
