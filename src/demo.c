@@ -696,7 +696,7 @@ enum dk_status demo_generate(struct db *db, const struct acting *by, const struc
 	}
 	sqlite3_reset(st);
 	bool fresh = existing == 0 && o->count > DEMO_BATCH;
-	db_bulk_mode(db, true, fresh);
+	db_load_mode(db, DB_LOAD_DEMO, true, fresh);
 	if ((s = db_begin(db, err)))
 		goto out;
 	if ((s = ensure_staff(d, err)) || (s = ensure_customers(d, err)) || (s = ensure_requesters(d, err)) ||
@@ -729,7 +729,7 @@ enum dk_status demo_generate(struct db *db, const struct acting *by, const struc
 	if (o->progress && o->count > DEMO_BATCH)
 		fputc('\n', stderr);
 out:
-	db_bulk_mode(db, false, fresh);
+	db_load_mode(db, DB_LOAD_DEMO, false, fresh);
 	buf_free(&d->ch);
 	free(d);
 	return s;
