@@ -58,10 +58,15 @@ enum dk_status notice_log(struct db *db, const struct acting *by, int64_t demand
 	return s;
 }
 
+/* What needs a person: a failed letter, or one queued for a person to deliver (docket cannot
+ * e-mail it). The one definition, for the listing, the counts and a single notice. */
+#define NEEDS_PERSON "(n.status = 'failed' OR (n.status = 'queued' AND n.via <> 'smtp'))"
+
 #define NOTICE_COLUMNS                                                                                                 \
 	"n.id, coalesce(n.demand_id, 0), coalesce(d.reference, ''), n.kind, n.via, n.status, n.recipient,"             \
 	" n.recipient_name, n.subject, n.body, coalesce(n.message_id, ''), n.template, n.last_error, n.attempts,"      \
-	" coalesce(n.next_attempt_at, 0), n.version, n.created_at, coalesce(n.updated_at, 0), coalesce(n.sent_at, 0)"
+	" coalesce(n.next_attempt_at, 0), n.version, n.created_at, coalesce(n.updated_at, 0), coalesce(n.sent_at, 0)," \
+	" " NEEDS_PERSON
 
 enum dk_status notice_get(struct db *db, int64_t id, struct notice **out, struct dk_error *err)
 {
@@ -104,6 +109,7 @@ enum dk_status notice_get(struct db *db, int64_t id, struct notice **out, struct
 	n->created_at = sqlite3_column_int64(st, 16);
 	n->updated_at = sqlite3_column_int64(st, 17);
 	n->sent_at = sqlite3_column_int64(st, 18);
+	n->needs_person = sqlite3_column_int(st, 19);
 	sqlite3_reset(st);
 	if (!n->reference || !n->kind || !n->via || !n->status || !n->recipient || !n->recipient_name || !n->subject ||
 	    !n->body || !n->message_id || !n->template_source || !n->last_error) {
@@ -444,6 +450,14 @@ enum dk_status notice_queue(struct db *db, int64_t demand_id, const char *kind, 
 }
 
 /* Listing. */
+#define LIST_SQL                                                                                                       \
+	"SELECT n.id, coalesce(n.demand_id, 0), coalesce(d.reference, ''), n.kind, n.via, n.status, n.recipient,"      \
+	" n.subject, n.attempts, n.last_error, coalesce(n.next_attempt_at, 0), n.created_at, coalesce(n.sent_at, "     \
+	"0), " NEEDS_PERSON " FROM notice AS n LEFT JOIN demand AS d ON d.id = n.demand_id"                            \
+	" WHERE (CASE WHEN ?1 IS NULL THEN n.status IN ('queued', 'sending', 'failed')"                                \
+	"             WHEN ?1 = 'all' THEN 1 ELSE n.status = ?1 END)"                                                  \
+	" AND (?2 = 0 OR " NEEDS_PERSON ") AND (?3 = 0 OR n.demand_id = ?3)"
+
 enum dk_status notice_list(struct db *db, const struct notice_filter *f, int (*fn)(const struct notice_row *, void *),
 			   void *ctx, struct dk_error *err)
 {
@@ -451,20 +465,11 @@ enum dk_status notice_list(struct db *db, const struct notice_filter *f, int (*f
 	if (status && strcmp(status, "all") != 0 && !demand_name_known(notice_statuses, status))
 		return dk_fail(err, DK_INVALID,
 			       "status: \"%.40s\" is not one of all, queued, sending, sent, failed, cancelled", status);
-	/* Waiting ones through the partial index; the rest by id. */
-	sqlite3_stmt *st =
-		db_stmt(db,
-			"SELECT n.id, coalesce(n.demand_id, 0), coalesce(d.reference, ''), n.kind, n.via, n.status, "
-			"n.recipient,"
-			" n.subject, n.attempts, n.last_error, coalesce(n.next_attempt_at, 0), n.created_at,"
-			" coalesce(n.sent_at, 0), n.status = 'failed' OR (n.status = 'queued' AND n.via <> 'smtp')"
-			" FROM notice AS n LEFT JOIN demand AS d ON d.id = n.demand_id"
-			" WHERE (CASE WHEN ?1 IS NULL THEN n.status IN ('queued', 'sending', 'failed')"
-			"             WHEN ?1 = 'all' THEN 1 ELSE n.status = ?1 END)"
-			" AND (?2 = 0 OR n.status = 'failed' OR (n.status = 'queued' AND n.via <> 'smtp'))"
-			" AND (?3 = 0 OR n.demand_id = ?3)"
-			" ORDER BY n.id DESC LIMIT ?4",
-			err);
+	/* Two statements rather than one ORDER BY with a parameter in it: newest first alone reads
+	 * the rows in id order and stops at the limit, without sorting them all. */
+	sqlite3_stmt *st = f->person_first
+				   ? db_stmt(db, LIST_SQL " ORDER BY " NEEDS_PERSON " DESC, n.id DESC LIMIT ?4", err)
+				   : db_stmt(db, LIST_SQL " ORDER BY n.id DESC LIMIT ?4", err);
 	if (!st)
 		return DK_STORAGE;
 	db_bind_text(st, 1, status);
@@ -495,6 +500,25 @@ enum dk_status notice_list(struct db *db, const struct notice_filter *f, int (*f
 	enum dk_status s = rc == SQLITE_ROW || rc == SQLITE_DONE ? DK_OK : db_error(db, "listing the outbox", err);
 	sqlite3_reset(st);
 	return s;
+}
+
+enum dk_status notice_count(struct db *db, struct notice_counts *out, struct dk_error *err)
+{
+	memset(out, 0, sizeof *out);
+	/* The status term is the partial index's own condition, which lets SQLite use it. */
+	sqlite3_stmt *st = db_stmt(db,
+				   "SELECT count(*), coalesce(sum(" NEEDS_PERSON "), 0) FROM notice AS n"
+				   " WHERE n.status IN ('queued', 'sending', 'failed')",
+				   err);
+	if (!st)
+		return DK_STORAGE;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->waiting = sqlite3_column_int64(st, 0);
+		out->needs_person = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DK_OK : db_error(db, "counting the outbox", err);
 }
 
 /* The digest: sections of lines, each at most MAX_LISTED long. */
