@@ -161,6 +161,26 @@ void ui_draw_title(struct ui *ui, const char *left);
 /* The number of rows between the title and the footer; first is the first of them. */
 int ui_body_rows(const struct ui *ui, int *first);
 
+/* Lines of text, wrapped to the screen, for a screen that scrolls through them. */
+struct ui_line {
+	char *text; /* neutralised */
+	enum ui_style style;
+};
+
+struct ui_lines {
+	struct ui_line *v;
+	int n, cap;
+};
+
+void ui_lines_add(struct ui_lines *l, enum ui_style st, const char *text);
+/* Adds text (already neutralised, one line) after a first-line prefix, wrapped to width by
+ * display columns at a space where there is one; continuation lines are indented to the
+ * prefix's width. */
+void ui_lines_wrap(struct ui_lines *l, enum ui_style st, const char *prefix, const char *text, int width);
+/* Empties the list and keeps its array; ui_lines_free frees both. */
+void ui_lines_clear(struct ui_lines *l);
+void ui_lines_free(struct ui_lines *l);
+
 /* Screens. */
 struct screen *queue_screen_new(struct ui *ui);
 struct screen *case_screen_new(struct ui *ui, int64_t id);
