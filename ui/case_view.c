@@ -28,6 +28,7 @@ enum {
 	C_VERIFY,
 	C_EXTEND,
 	C_NOTICE,
+	C_LETTERS,
 	C_REFRESH,
 };
 
@@ -45,6 +46,7 @@ static const struct ui_key case_keys[] = {
 	{C_VERIFY, {'v'}, NULL, "record how the requester's identity was verified", "verify"},
 	{C_EXTEND, {'e'}, NULL, "extend the current deadline, with the reason", "extend"},
 	{C_NOTICE, {'t'}, NULL, "record a customer notice given outside docket (letter, phone, e-mail)", "told"},
+	{C_LETTERS, {'l'}, NULL, "the demand's letters: read them, retry, cancel, record a delivery", NULL},
 	{C_REFRESH, {'r'}, NULL, "read the demand again", NULL},
 	{0, {0}, NULL, NULL, NULL},
 };
@@ -188,6 +190,8 @@ static void build(struct ui *ui, struct cview *v, int width)
 	}
 	if (!d->n_notices)
 		add_field(v, "Notices", "none", width);
+	else
+		add_field(v, "", "(l: read them, retry, cancel, record a delivery)", width);
 
 	add_heading(v, "Moves from here");
 	for (int i = 0; i < v->nmoves; i++) {
@@ -502,6 +506,7 @@ static bool case_key(struct ui *ui, struct screen *s, int action, int key)
 	case C_FIRST: v->top = 0; return true;
 	case C_LAST: v->top = v->lines.n; return true;
 	case C_REFRESH: ui_reload_all(ui); return true;
+	case C_LETTERS: ui_push(ui, outbox_screen_new(ui, v->id)); return true;
 	default: break;
 	}
 	if (!v->d || action < C_NOTE || action > C_NOTICE)
@@ -541,6 +546,11 @@ const struct screen_ops case_screen_ops = {
 	.reload = case_reload,
 	.free = case_free,
 };
+
+bool case_screen_shows(const struct screen *s, int64_t id)
+{
+	return s->ops == &case_screen_ops && ((const struct cview *)s)->id == id;
+}
 
 struct screen *case_screen_new(struct ui *ui, int64_t id)
 {
