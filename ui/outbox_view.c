@@ -182,8 +182,9 @@ static void layout(const struct ui *ui, const struct oview *v, int *w)
 		used += w[c] + 1;
 	}
 	static const int give[] = {OC_TO, OC_DEMAND, OC_STATUS, OC_ID};
-	for (size_t i = 0; i < sizeof give / sizeof give[0] && ui->cols - used < 24; i++) {
-		int c = give[i], less = w[c] - mins[c], need = 24 - (ui->cols - used);
+	int note = ui->cols >= 100 ? 32 : 24;
+	for (size_t i = 0; i < sizeof give / sizeof give[0] && ui->cols - used < note; i++) {
+		int c = give[i], less = w[c] - mins[c], need = note - (ui->cols - used);
 		if (less > need)
 			less = need;
 		if (less > 0)
