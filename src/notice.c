@@ -450,13 +450,16 @@ enum dk_status notice_queue(struct db *db, int64_t demand_id, const char *kind, 
 }
 
 /* Listing. */
-#define LIST_SQL                                                                                                       \
+#define LIST_FROM                                                                                                      \
 	"SELECT n.id, coalesce(n.demand_id, 0), coalesce(d.reference, ''), n.kind, n.via, n.status, n.recipient,"      \
 	" n.subject, n.attempts, n.last_error, coalesce(n.next_attempt_at, 0), n.created_at, coalesce(n.sent_at, "     \
-	"0), " NEEDS_PERSON " FROM notice AS n LEFT JOIN demand AS d ON d.id = n.demand_id"                            \
-	" WHERE (CASE WHEN ?1 IS NULL THEN n.status IN ('queued', 'sending', 'failed')"                                \
-	"             WHEN ?1 = 'all' THEN 1 ELSE n.status = ?1 END)"                                                  \
-	" AND (?2 = 0 OR " NEEDS_PERSON ") AND (?3 = 0 OR n.demand_id = ?3)"
+	"0), " NEEDS_PERSON " FROM notice AS n LEFT JOIN demand AS d ON d.id = n.demand_id"
+#define LIST_STATUS                                                                                                    \
+	" (CASE WHEN ?1 IS NULL THEN n.status IN ('queued', 'sending', 'failed')"                                      \
+	"       WHEN ?1 = 'all' THEN 1 ELSE n.status = ?1 END)"
+#define LIST_NEEDS " AND (?2 = 0 OR " NEEDS_PERSON ")"
+/* For the few rows of one demand, or the waiting ones, which are sorted anyway. */
+#define LIST_SORTED " ORDER BY CASE WHEN ?5 THEN " NEEDS_PERSON " ELSE 0 END DESC, n.id DESC LIMIT ?4"
 
 enum dk_status notice_list(struct db *db, const struct notice_filter *f, int (*fn)(const struct notice_row *, void *),
 			   void *ctx, struct dk_error *err)
@@ -465,13 +468,25 @@ enum dk_status notice_list(struct db *db, const struct notice_filter *f, int (*f
 	if (status && strcmp(status, "all") != 0 && !demand_name_known(notice_statuses, status))
 		return dk_fail(err, DK_INVALID,
 			       "status: \"%.40s\" is not one of all, queued, sending, sent, failed, cancelled", status);
-	/* Two statements rather than one ORDER BY with a parameter in it: newest first alone reads
-	 * the rows in id order and stops at the limit, without sorting them all. */
-	sqlite3_stmt *st = f->person_first
-				   ? db_stmt(db, LIST_SQL " ORDER BY " NEEDS_PERSON " DESC, n.id DESC LIMIT ?4", err)
-				   : db_stmt(db, LIST_SQL " ORDER BY n.id DESC LIMIT ?4", err);
+	/* A statement for each way in, so that each reads through its index: one demand's letters
+	 * through notice_demand, the waiting ones through notice_pending (its own condition, word
+	 * for word), the rest newest first in id order, stopping at the limit without sorting. */
+	sqlite3_stmt *st;
+	if (f->demand_id)
+		st = db_stmt(db, LIST_FROM " WHERE n.demand_id = ?3 AND" LIST_STATUS LIST_NEEDS LIST_SORTED, err);
+	else if (!status)
+		st = db_stmt(db, LIST_FROM " WHERE n.status IN ('queued', 'sending', 'failed')" LIST_NEEDS LIST_SORTED,
+			     err);
+	else if (f->person_first)
+		st = db_stmt(db,
+			     LIST_FROM " WHERE" LIST_STATUS LIST_NEEDS " ORDER BY " NEEDS_PERSON
+				       " DESC, n.id DESC LIMIT ?4",
+			     err);
+	else
+		st = db_stmt(db, LIST_FROM " WHERE" LIST_STATUS LIST_NEEDS " ORDER BY n.id DESC LIMIT ?4", err);
 	if (!st)
 		return DK_STORAGE;
+	sqlite3_bind_int(st, 5, f->person_first);
 	db_bind_text(st, 1, status);
 	sqlite3_bind_int(st, 2, f->needs_person);
 	sqlite3_bind_int64(st, 3, f->demand_id);

@@ -116,7 +116,9 @@ static void load(struct ui *ui, struct oview *v)
 		ui_say(ui, ST_ERROR, "out of memory");
 		return;
 	}
-	if (notice_count(ui->db, &v->counts, &err) || notice_list(ui->db, &f, gather_row, &g, &err)) {
+	/* The counts are the whole outbox's, for the title of the screen that shows it all. */
+	if ((!v->demand_id && notice_count(ui->db, &v->counts, &err)) ||
+	    notice_list(ui->db, &f, gather_row, &g, &err)) {
 		ui_fail(ui, &err);
 	} else if (g.oom) {
 		ui_say(ui, ST_ERROR, "out of memory");
