@@ -220,8 +220,14 @@ static enum dk_status ensure_requesters(struct demo *d, struct dk_error *err)
 			snprintf(agency, sizeof agency, "%s", firm[rnd(&s, 4)]);
 		else
 			snprintf(agency, sizeof agency, "%s Other Body", cc);
-		snprintf(name, sizeof name, "Officer %c. %s %d", 'A' + (int)rnd(&s, 26),
-			 kind == 2 ? "Counsel" : "Agent", i + 1);
+		/* A name that fits the kind: a detective, an official, counsel, someone; numbered so that
+		 * every requester is its own. */
+		static const char *const title[] = {"Det.", "", "", ""};
+		static const char *const suffix[] = {"", "", ", Esq.", ""};
+		static const char *const surname[] = {"Byrne",  "Schmidt", "Okafor", "Tanaka", "Silva", "Novak",
+						      "Haddad", "Larsen",  "Moreau", "Kaur",   "Reyes", "Walsh"};
+		snprintf(name, sizeof name, "%s%s%c. %s %d%s", title[kind], *title[kind] ? " " : "",
+			 'A' + (int)rnd(&s, 26), surname[rnd(&s, 12)], i + 1, suffix[kind]);
 		snprintf(email, sizeof email, "requests%d@agency%d.example", i + 1, i % 97);
 		snprintf(jur, sizeof jur, "%s%s%s", cc, *sub ? "-" : "", sub);
 		struct requester_input in = {name,         party_requester_kinds[kind], agency, jur, name, email,
