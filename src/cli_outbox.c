@@ -205,9 +205,12 @@ static int sub_preview(struct cli *c, const struct outbox_opts *o, int64_t id)
 	putchar('\n');
 	put_field("Date:", date);
 	put_field("From:", from);
-	snprintf(line, sizeof line, "%s%s%s%s", n->recipient_name, *n->recipient_name ? " <" : "",
-		 *n->recipient ? n->recipient : "(no e-mail address: a person delivers it)",
-		 *n->recipient_name ? ">" : "");
+	if (*n->recipient)
+		snprintf(line, sizeof line, "%s%s%s%s", n->recipient_name, *n->recipient_name ? " <" : "", n->recipient,
+			 *n->recipient_name ? ">" : "");
+	else
+		snprintf(line, sizeof line, "%s%s(no e-mail address: a person delivers it)", n->recipient_name,
+			 *n->recipient_name ? " " : "");
 	put_field("To:", line);
 	put_field("Subject:", n->subject);
 	put_field("Message-ID:", n->message_id);

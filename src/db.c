@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <malloc.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 
 #include "buf.h"
 #include "schema.h"
+#include "xdg.h"
 
 /* "dkt1": marks a file as a docket database in its header. */
 #define DOCKET_APPLICATION_ID 0x646b7431
@@ -27,21 +27,9 @@ char *db_default_path(const char *path, struct dk_error *err)
 		return strdup(env);
 	struct buf b;
 	buf_init(&b);
-	const char *xdg = getenv("XDG_DATA_HOME");
-	if (xdg && *xdg == '/') {
-		buf_puts(&b, xdg);
-	} else {
-		const char *home = getenv("HOME");
-		if (!home || !*home) {
-			struct passwd *pw = getpwuid(getuid());
-			home = pw ? pw->pw_dir : NULL;
-		}
-		if (!home) {
-			dk_fail(err, DK_INVALID, "no database path: set --db, DOCKET_DB or HOME");
-			return NULL;
-		}
-		buf_puts(&b, home);
-		buf_puts(&b, "/.local/share");
+	if (!xdg_base(&b, "XDG_DATA_HOME", "/.local/share")) {
+		dk_fail(err, DK_INVALID, "no database path: set --db, DOCKET_DB or HOME");
+		return NULL;
 	}
 	buf_puts(&b, "/docket/docket.db");
 	char *s = buf_take(&b);
@@ -489,9 +477,18 @@ int64_t db_policy(struct db *db, const char *key, int64_t def)
 	return v;
 }
 
-void db_bulk_mode(struct db *db, bool on, bool fresh)
+void db_load_mode(struct db *db, enum db_load load, bool on, bool fresh)
 {
-	/* Both can fail harmlessly (another connection holds the WAL open): the load then goes
+	static const struct {
+		size_t trim; /* bytes of free heap kept before it is given back */
+		const char *on, *off;
+	} how[] = {
+		[DB_LOAD_DEMO] = {512 * 1024 * 1024, "PRAGMA synchronous = OFF; PRAGMA cache_size = -262144",
+				  "PRAGMA synchronous = FULL; PRAGMA cache_size = -2000"},
+		[DB_LOAD_IMPORT] = {4 * 1024 * 1024, "PRAGMA mmap_size = 0; PRAGMA cache_size = -16384",
+				    "PRAGMA mmap_size = 268435456; PRAGMA cache_size = -2000"},
+	};
+	/* This can fail harmlessly (another connection holds the WAL open): the load then goes
 	 * through the WAL, slower but the same. */
 	if (fresh)
 		sqlite3_exec(db->h, on ? "PRAGMA journal_mode = DELETE" : "PRAGMA journal_mode = WAL", NULL, NULL,
@@ -499,28 +496,10 @@ void db_bulk_mode(struct db *db, bool on, bool fresh)
 #ifdef __GLIBC__
 	/* SQLite's page cache grows and shrinks the heap's top by small steps; with glibc's default
 	 * trim threshold every step is a brk call and fresh page faults, which triples the time of a
-	 * bulk load. Keep the memory until the load is over. */
-	mallopt(M_TRIM_THRESHOLD, on ? 512 * 1024 * 1024 : 128 * 1024);
+	 * bulk load. Keep that much memory until the load is over. */
+	mallopt(M_TRIM_THRESHOLD, on ? (int)how[load].trim : 128 * 1024);
 #endif
-	sqlite3_exec(db->h,
-		     on ? "PRAGMA synchronous = OFF; PRAGMA cache_size = -262144"
-			: "PRAGMA synchronous = FULL; PRAGMA cache_size = -2000",
-		     NULL, NULL, NULL);
-}
-
-void db_import_mode(struct db *db, bool on, bool fresh)
-{
-	if (fresh)
-		sqlite3_exec(db->h, on ? "PRAGMA journal_mode = DELETE" : "PRAGMA journal_mode = WAL", NULL, NULL,
-			     NULL);
-#ifdef __GLIBC__
-	/* As in db_bulk_mode, but with a bound: the memory kept is at most this much more. */
-	mallopt(M_TRIM_THRESHOLD, on ? 4 * 1024 * 1024 : 128 * 1024);
-#endif
-	sqlite3_exec(db->h,
-		     on ? "PRAGMA mmap_size = 0; PRAGMA cache_size = -16384"
-			: "PRAGMA mmap_size = 268435456; PRAGMA cache_size = -2000",
-		     NULL, NULL, NULL);
+	sqlite3_exec(db->h, on ? how[load].on : how[load].off, NULL, NULL, NULL);
 }
 
 enum dk_status db_indexes_drop(struct db *db, struct db_saved_indexes *saved, struct dk_error *err)

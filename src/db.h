@@ -57,11 +57,17 @@ enum dk_status db_integrity(struct db *db, struct dk_error *err);
 /* A policy value (days, hours), or def when the key is missing. */
 int64_t db_policy(struct db *db, const char *key, int64_t def);
 
-/* Bulk loading (docket demo): trades durability for speed until turned off. With fresh set (a
- * database with no demands yet, no other connection) the load also leaves WAL for a rollback
- * journal, so that the new pages are written once instead of to the WAL and again at the
- * checkpoint; a crash still rolls back to the last commit. */
-void db_bulk_mode(struct db *db, bool on, bool fresh);
+/* How a load of many rows in one transaction sets the connection up:
+ *   DB_LOAD_DEMO    (docket demo) a large page cache and no fsync: speed over durability, for data
+ *                   that can be made again;
+ *   DB_LOAD_IMPORT  (docket import) a page cache of a fixed size and no memory map, so that memory
+ *                   stays bounded (every page read through the map counts as resident); durability
+ *                   unchanged.
+ * With fresh set (a database with no demands yet, no other connection) either also leaves WAL for
+ * a rollback journal, so that the new pages are written once instead of to the WAL and again at
+ * the checkpoint; a crash still rolls back to the last commit. Off restores the defaults. */
+enum db_load { DB_LOAD_DEMO, DB_LOAD_IMPORT };
+void db_load_mode(struct db *db, enum db_load load, bool on, bool fresh);
 
 /* Indexes set aside for a bulk load into empty tables: building them once at the end, sorted, is
  * several times faster than keeping them up to date row by row. */
@@ -79,12 +85,6 @@ enum dk_status db_indexes_drop(struct db *db, struct db_saved_indexes *saved, st
 enum dk_status db_indexes_restore(struct db *db, struct db_saved_indexes *saved, struct dk_error *err);
 /* Frees saved without building: after a rollback, which brings the indexes back by itself. */
 void db_indexes_forget(struct db_saved_indexes *saved);
-
-/* Loading many rows in one transaction with bounded memory (docket import): a page cache of a
- * fixed size and no memory map, as every page read through the map counts as resident and a large
- * import reads many. With fresh set (no demands yet, no other connection) the load leaves WAL for a
- * rollback journal, as db_bulk_mode does. Durability is unchanged. Off restores the defaults. */
-void db_import_mode(struct db *db, bool on, bool fresh);
 
 /* For a process that stays open (the terminal UI): reads go through SQLite's bounded page cache
  * instead of a memory map of the file, so that resident memory does not grow with what was read. */

@@ -220,8 +220,14 @@ static enum dk_status ensure_requesters(struct demo *d, struct dk_error *err)
 			snprintf(agency, sizeof agency, "%s", firm[rnd(&s, 4)]);
 		else
 			snprintf(agency, sizeof agency, "%s Other Body", cc);
-		snprintf(name, sizeof name, "Officer %c. %s %d", 'A' + (int)rnd(&s, 26),
-			 kind == 2 ? "Counsel" : "Agent", i + 1);
+		/* A name that fits the kind: a detective, an official, counsel, someone; numbered so that
+		 * every requester is its own. */
+		static const char *const title[] = {"Det.", "", "", ""};
+		static const char *const suffix[] = {"", "", ", Esq.", ""};
+		static const char *const surname[] = {"Byrne",  "Schmidt", "Okafor", "Tanaka", "Silva", "Novak",
+						      "Haddad", "Larsen",  "Moreau", "Kaur",   "Reyes", "Walsh"};
+		snprintf(name, sizeof name, "%s%s%c. %s %d%s", title[kind], *title[kind] ? " " : "",
+			 'A' + (int)rnd(&s, 26), surname[rnd(&s, 12)], i + 1, suffix[kind]);
 		snprintf(email, sizeof email, "requests%d@agency%d.example", i + 1, i % 97);
 		snprintf(jur, sizeof jur, "%s%s%s", cc, *sub ? "-" : "", sub);
 		struct requester_input in = {name,         party_requester_kinds[kind], agency, jur, name, email,
@@ -690,7 +696,7 @@ enum dk_status demo_generate(struct db *db, const struct acting *by, const struc
 	}
 	sqlite3_reset(st);
 	bool fresh = existing == 0 && o->count > DEMO_BATCH;
-	db_bulk_mode(db, true, fresh);
+	db_load_mode(db, DB_LOAD_DEMO, true, fresh);
 	if ((s = db_begin(db, err)))
 		goto out;
 	if ((s = ensure_staff(d, err)) || (s = ensure_customers(d, err)) || (s = ensure_requesters(d, err)) ||
@@ -723,7 +729,7 @@ enum dk_status demo_generate(struct db *db, const struct acting *by, const struc
 	if (o->progress && o->count > DEMO_BATCH)
 		fputc('\n', stderr);
 out:
-	db_bulk_mode(db, false, fresh);
+	db_load_mode(db, DB_LOAD_DEMO, false, fresh);
 	buf_free(&d->ch);
 	free(d);
 	return s;

@@ -243,9 +243,9 @@ static enum dk_status ensure_tx(struct import *im, struct dk_error *err)
 	if (s)
 		return s;
 	im->fresh = !any;
-	db_import_mode(im->db, true, im->fresh);
+	db_load_mode(im->db, DB_LOAD_IMPORT, true, im->fresh);
 	if ((s = db_begin(im->db, err))) {
-		db_import_mode(im->db, false, im->fresh);
+		db_load_mode(im->db, DB_LOAD_IMPORT, false, im->fresh);
 		return s;
 	}
 	im->tx = true;
@@ -280,7 +280,7 @@ static void end_tx(struct import *im)
 	db_indexes_forget(&im->ix); /* the rollback brought them back */
 	demand_cache_free(&im->cache);
 	im->tx = false;
-	db_import_mode(im->db, false, im->fresh);
+	db_load_mode(im->db, DB_LOAD_IMPORT, false, im->fresh);
 }
 
 /* The digest the batch that recorded demand id kept for it; *found false when none did. */
@@ -721,7 +721,7 @@ static enum dk_status commit_run(struct import *im, const char *sha, struct dk_e
 		return s;
 	im->tx = false;
 	demand_cache_free(&im->cache);
-	db_import_mode(im->db, false, im->fresh);
+	db_load_mode(im->db, DB_LOAD_IMPORT, false, im->fresh);
 	return DK_OK;
 }
 

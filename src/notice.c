@@ -58,10 +58,15 @@ enum dk_status notice_log(struct db *db, const struct acting *by, int64_t demand
 	return s;
 }
 
+/* What needs a person: a failed letter, or one queued for a person to deliver (docket cannot
+ * e-mail it). The one definition, for the listing, the counts and a single notice. */
+#define NEEDS_PERSON "(n.status = 'failed' OR (n.status = 'queued' AND n.via <> 'smtp'))"
+
 #define NOTICE_COLUMNS                                                                                                 \
 	"n.id, coalesce(n.demand_id, 0), coalesce(d.reference, ''), n.kind, n.via, n.status, n.recipient,"             \
 	" n.recipient_name, n.subject, n.body, coalesce(n.message_id, ''), n.template, n.last_error, n.attempts,"      \
-	" coalesce(n.next_attempt_at, 0), n.version, n.created_at, coalesce(n.updated_at, 0), coalesce(n.sent_at, 0)"
+	" coalesce(n.next_attempt_at, 0), n.version, n.created_at, coalesce(n.updated_at, 0), coalesce(n.sent_at, 0)," \
+	" " NEEDS_PERSON
 
 enum dk_status notice_get(struct db *db, int64_t id, struct notice **out, struct dk_error *err)
 {
@@ -104,6 +109,7 @@ enum dk_status notice_get(struct db *db, int64_t id, struct notice **out, struct
 	n->created_at = sqlite3_column_int64(st, 16);
 	n->updated_at = sqlite3_column_int64(st, 17);
 	n->sent_at = sqlite3_column_int64(st, 18);
+	n->needs_person = sqlite3_column_int(st, 19);
 	sqlite3_reset(st);
 	if (!n->reference || !n->kind || !n->via || !n->status || !n->recipient || !n->recipient_name || !n->subject ||
 	    !n->body || !n->message_id || !n->template_source || !n->last_error) {
@@ -444,6 +450,17 @@ enum dk_status notice_queue(struct db *db, int64_t demand_id, const char *kind, 
 }
 
 /* Listing. */
+#define LIST_FROM                                                                                                      \
+	"SELECT n.id, coalesce(n.demand_id, 0), coalesce(d.reference, ''), n.kind, n.via, n.status, n.recipient,"      \
+	" n.subject, n.attempts, n.last_error, coalesce(n.next_attempt_at, 0), n.created_at, coalesce(n.sent_at, "     \
+	"0), " NEEDS_PERSON " FROM notice AS n LEFT JOIN demand AS d ON d.id = n.demand_id"
+#define LIST_STATUS                                                                                                    \
+	" (CASE WHEN ?1 IS NULL THEN n.status IN ('queued', 'sending', 'failed')"                                      \
+	"       WHEN ?1 = 'all' THEN 1 ELSE n.status = ?1 END)"
+#define LIST_NEEDS " AND (?2 = 0 OR " NEEDS_PERSON ")"
+/* For the few rows of one demand, or the waiting ones, which are sorted anyway. */
+#define LIST_SORTED " ORDER BY CASE WHEN ?5 THEN " NEEDS_PERSON " ELSE 0 END DESC, n.id DESC LIMIT ?4"
+
 enum dk_status notice_list(struct db *db, const struct notice_filter *f, int (*fn)(const struct notice_row *, void *),
 			   void *ctx, struct dk_error *err)
 {
@@ -451,22 +468,25 @@ enum dk_status notice_list(struct db *db, const struct notice_filter *f, int (*f
 	if (status && strcmp(status, "all") != 0 && !demand_name_known(notice_statuses, status))
 		return dk_fail(err, DK_INVALID,
 			       "status: \"%.40s\" is not one of all, queued, sending, sent, failed, cancelled", status);
-	/* Waiting ones through the partial index; the rest by id. */
-	sqlite3_stmt *st =
-		db_stmt(db,
-			"SELECT n.id, coalesce(n.demand_id, 0), coalesce(d.reference, ''), n.kind, n.via, n.status, "
-			"n.recipient,"
-			" n.subject, n.attempts, n.last_error, coalesce(n.next_attempt_at, 0), n.created_at,"
-			" coalesce(n.sent_at, 0), n.status = 'failed' OR (n.status = 'queued' AND n.via <> 'smtp')"
-			" FROM notice AS n LEFT JOIN demand AS d ON d.id = n.demand_id"
-			" WHERE (CASE WHEN ?1 IS NULL THEN n.status IN ('queued', 'sending', 'failed')"
-			"             WHEN ?1 = 'all' THEN 1 ELSE n.status = ?1 END)"
-			" AND (?2 = 0 OR n.status = 'failed' OR (n.status = 'queued' AND n.via <> 'smtp'))"
-			" AND (?3 = 0 OR n.demand_id = ?3)"
-			" ORDER BY n.id DESC LIMIT ?4",
-			err);
+	/* A statement for each way in, so that each reads through its index: one demand's letters
+	 * through notice_demand, the waiting ones through notice_pending (its own condition, word
+	 * for word), the rest newest first in id order, stopping at the limit without sorting. */
+	sqlite3_stmt *st;
+	if (f->demand_id)
+		st = db_stmt(db, LIST_FROM " WHERE n.demand_id = ?3 AND" LIST_STATUS LIST_NEEDS LIST_SORTED, err);
+	else if (!status)
+		st = db_stmt(db, LIST_FROM " WHERE n.status IN ('queued', 'sending', 'failed')" LIST_NEEDS LIST_SORTED,
+			     err);
+	else if (f->person_first)
+		st = db_stmt(db,
+			     LIST_FROM " WHERE" LIST_STATUS LIST_NEEDS " ORDER BY " NEEDS_PERSON
+				       " DESC, n.id DESC LIMIT ?4",
+			     err);
+	else
+		st = db_stmt(db, LIST_FROM " WHERE" LIST_STATUS LIST_NEEDS " ORDER BY n.id DESC LIMIT ?4", err);
 	if (!st)
 		return DK_STORAGE;
+	sqlite3_bind_int(st, 5, f->person_first);
 	db_bind_text(st, 1, status);
 	sqlite3_bind_int(st, 2, f->needs_person);
 	sqlite3_bind_int64(st, 3, f->demand_id);
@@ -495,6 +515,25 @@ enum dk_status notice_list(struct db *db, const struct notice_filter *f, int (*f
 	enum dk_status s = rc == SQLITE_ROW || rc == SQLITE_DONE ? DK_OK : db_error(db, "listing the outbox", err);
 	sqlite3_reset(st);
 	return s;
+}
+
+enum dk_status notice_count(struct db *db, struct notice_counts *out, struct dk_error *err)
+{
+	memset(out, 0, sizeof *out);
+	/* The status term is the partial index's own condition, which lets SQLite use it. */
+	sqlite3_stmt *st = db_stmt(db,
+				   "SELECT count(*), coalesce(sum(" NEEDS_PERSON "), 0) FROM notice AS n"
+				   " WHERE n.status IN ('queued', 'sending', 'failed')",
+				   err);
+	if (!st)
+		return DK_STORAGE;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->waiting = sqlite3_column_int64(st, 0);
+		out->needs_person = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DK_OK : db_error(db, "counting the outbox", err);
 }
 
 /* The digest: sections of lines, each at most MAX_LISTED long. */

@@ -53,7 +53,8 @@ struct notice {
 	int64_t version;
 	int64_t created_at;
 	int64_t updated_at;
-	int64_t sent_at; /* 0 when not sent */
+	int64_t sent_at;   /* 0 when not sent */
+	bool needs_person; /* failed, or queued for a person to deliver */
 };
 
 /* Reads a notice; DK_INVALID when there is none. */
@@ -130,11 +131,21 @@ struct notice_filter {
 	bool needs_person;  /* only failed ones, and letters queued for a person */
 	int64_t demand_id;  /* 0: any */
 	int64_t limit;      /* 0: no limit */
+	bool person_first;  /* those that need a person before the others (the UI's outbox) */
 };
 
-/* Newest first. */
+/* Newest first (after those that need a person, with person_first). */
 enum dk_status notice_list(struct db *db, const struct notice_filter *f, int (*fn)(const struct notice_row *, void *),
 			   void *ctx, struct dk_error *err);
+
+/* The outbox at a glance, read through its index of waiting letters alone, so that it costs the
+ * same beside a million sent ones. */
+struct notice_counts {
+	int64_t waiting;      /* queued, sending or failed */
+	int64_t needs_person; /* of those: failed, or queued for a person to deliver */
+};
+
+enum dk_status notice_count(struct db *db, struct notice_counts *out, struct dk_error *err);
 
 /* Sending. */
 enum notice_result {

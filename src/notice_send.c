@@ -297,8 +297,8 @@ static enum dk_status record(struct run *r, struct answered *a, struct dk_error 
 	if (a->res == SMTP_PERMANENT || attempts >= c->max_attempts) {
 		a->out = NOTICE_FAILED;
 		if (a->res != SMTP_PERMANENT)
-			snprintf(a->why, sizeof a->why, "gave up after %lld attempts: %s", (long long)attempts,
-				 a->reply);
+			snprintf(a->why, sizeof a->why, "gave up after %lld attempt%s: %s", (long long)attempts,
+				 attempts == 1 ? "" : "s", a->reply);
 		return fail_notice(r, n, "notice_failed", a->why, now, err);
 	}
 	a->out = NOTICE_DEFERRED;

@@ -4,7 +4,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "buf.h"
 #include "mail.h"
 #include "text.h"
+#include "xdg.h"
 
 static const char *const keys[] = {"smtp_url",    "smtp_tls",     "smtp_ca_file", "smtp_timeout", "mail_from",
 				   "mail_sender", "max_attempts", "retry_first",  "retry_max",    NULL};
@@ -28,20 +28,8 @@ static char *config_path(void)
 {
 	struct buf b;
 	buf_init(&b);
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	if (xdg && *xdg == '/') {
-		buf_puts(&b, xdg);
-	} else {
-		const char *home = getenv("HOME");
-		if (!home || !*home) {
-			struct passwd *pw = getpwuid(getuid());
-			home = pw ? pw->pw_dir : NULL;
-		}
-		if (!home)
-			return NULL;
-		buf_puts(&b, home);
-		buf_puts(&b, "/.config");
-	}
+	if (!xdg_base(&b, "XDG_CONFIG_HOME", "/.config"))
+		return NULL;
 	buf_puts(&b, "/docket/config");
 	return buf_take(&b);
 }

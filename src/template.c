@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 
 #include "buf.h"
 #include "text.h"
+#include "xdg.h"
 
 #ifndef DOCKET_TEMPLATES_DIR
 #define DOCKET_TEMPLATES_DIR "/usr/local/share/docket/templates"
@@ -97,22 +97,8 @@ enum dk_status template_load(const char *name, char **text, char **source, struc
 		return dk_fail(err, DK_INVALID, "template \"%.40s\": not a template name", name);
 	struct buf path;
 	buf_init(&path);
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	if (xdg && *xdg == '/') {
-		buf_puts(&path, xdg);
-	} else {
-		const char *home = getenv("HOME");
-		if (!home || !*home) {
-			struct passwd *pw = getpwuid(getuid());
-			home = pw ? pw->pw_dir : NULL;
-		}
-		if (home) {
-			buf_puts(&path, home);
-			buf_puts(&path, "/.config");
-		}
-	}
 	enum dk_status s = DK_OK;
-	if (path.len) {
+	if (xdg_base(&path, "XDG_CONFIG_HOME", "/.config")) {
 		buf_printf(&path, "/docket/templates/%s.txt", name);
 		if (path.oom)
 			return dk_fail(err, DK_STORAGE, "out of memory");

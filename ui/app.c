@@ -165,6 +165,7 @@ static void set_colors(struct ui *ui)
 	init_pair(3, COLOR_WHITE, COLOR_BLUE); /* bars */
 	init_pair(4, COLOR_GREEN, bg);         /* ok */
 	init_pair(5, COLOR_CYAN, bg);          /* headings, labels */
+	init_pair(6, COLOR_WHITE, COLOR_RED);  /* alerts in the title bar */
 }
 
 attr_t ui_attr(const struct ui *ui, enum ui_style st)
@@ -183,6 +184,8 @@ attr_t ui_attr(const struct ui *ui, enum ui_style st)
 	case ST_INPUT: return A_UNDERLINE;
 	case ST_FOCUS: return A_REVERSE;
 	case ST_KEY: return A_BOLD;
+	/* In the bar (reverse without colour), bold without reverse stands out of it. */
+	case ST_ALERT: return ui->color ? COLOR_PAIR(6) | A_BOLD : A_BOLD;
 	default: return A_NORMAL;
 	}
 }

@@ -28,6 +28,7 @@ enum {
 	C_VERIFY,
 	C_EXTEND,
 	C_NOTICE,
+	C_LETTERS,
 	C_REFRESH,
 };
 
@@ -45,6 +46,7 @@ static const struct ui_key case_keys[] = {
 	{C_VERIFY, {'v'}, NULL, "record how the requester's identity was verified", "verify"},
 	{C_EXTEND, {'e'}, NULL, "extend the current deadline, with the reason", "extend"},
 	{C_NOTICE, {'t'}, NULL, "record a customer notice given outside docket (letter, phone, e-mail)", "told"},
+	{C_LETTERS, {'l'}, NULL, "the demand's letters: read them, retry, cancel, record a delivery", NULL},
 	{C_REFRESH, {'r'}, NULL, "read the demand again", NULL},
 	{0, {0}, NULL, NULL, NULL},
 };
@@ -60,11 +62,6 @@ struct cevent {
 	char *who, *action, *changes, *note; /* neutralised, except the note (kept with its newlines) */
 };
 
-struct cline {
-	char *text;
-	enum ui_style style;
-};
-
 struct cview {
 	struct screen base;
 	int64_t id;
@@ -73,95 +70,25 @@ struct cview {
 	int nmoves;
 	struct cevent *events;
 	int nevents;
-	struct cline *lines;
-	int nlines, cap;
+	struct ui_lines lines;
 	int built_for; /* the width the lines were wrapped for; 0: build again */
 	int top;
 	char failed[DK_ERROR_MAX];
 };
-
-/* Lines of the body, wrapped to the width by display columns. */
-static void push_line(struct cview *v, enum ui_style st, const char *text)
-{
-	if (v->nlines == v->cap) {
-		int cap = v->cap ? v->cap * 2 : 64;
-		struct cline *p = realloc(v->lines, (size_t)cap * sizeof *p);
-		if (!p)
-			return;
-		v->lines = p;
-		v->cap = cap;
-	}
-	v->lines[v->nlines].text = strdup(text);
-	v->lines[v->nlines].style = st;
-	if (v->lines[v->nlines].text)
-		v->nlines++;
-}
-
-/* Adds text (already neutralised) after a first-line prefix, wrapped to width; continuation lines
- * are indented to the prefix's width. */
-static void add_wrapped(struct cview *v, enum ui_style st, const char *prefix, const char *text, int width)
-{
-	int indent = (int)text_width(prefix);
-	int room = width - indent;
-	if (room < 10)
-		room = 10;
-	size_t cap = strlen(text) + (size_t)width * 4 + 16;
-	char *chunk = malloc(cap), *line = malloc(cap + strlen(prefix) + (size_t)indent + 1);
-	if (!chunk || !line) {
-		free(chunk);
-		free(line);
-		return;
-	}
-	const char *p = text;
-	bool first = true;
-	do {
-		size_t used = text_fit(p, (size_t)room, chunk, cap);
-		size_t len = strlen(chunk);
-		if (p[len] && used >= (size_t)room / 2) {
-			/* Break at the last space, when there is one in the second half. */
-			char *sp = strrchr(chunk, ' ');
-			if (sp && text_width(sp) < (size_t)room / 2) {
-				*sp = '\0';
-				len = (size_t)(sp - chunk) + 1;
-			}
-		}
-		if (len == 0 && *p)
-			len = 1;
-		if (first)
-			strcpy(line, prefix);
-		else
-			snprintf(line, (size_t)indent + 1, "%*s", indent, "");
-		strcat(line, chunk);
-		push_line(v, st, line);
-		p += len;
-		while (*p == ' ')
-			p++;
-		first = false;
-	} while (*p);
-	free(chunk);
-	free(line);
-}
 
 static void add_field(struct cview *v, const char *label, const char *value, int width)
 {
 	char prefix[40];
 	snprintf(prefix, sizeof prefix, "  %-14s ", label);
 	char *safe = text_neutralise(value ? value : "", false);
-	add_wrapped(v, ST_NORMAL, prefix, safe ? safe : "?", width);
+	ui_lines_wrap(&v->lines, ST_NORMAL, prefix, safe ? safe : "?", width);
 	free(safe);
 }
 
 static void add_heading(struct cview *v, const char *title)
 {
-	push_line(v, ST_NORMAL, "");
-	push_line(v, ST_HEADING, title);
-}
-
-static void clear_lines(struct cview *v)
-{
-	for (int i = 0; i < v->nlines; i++)
-		free(v->lines[i].text);
-	v->nlines = 0;
+	ui_lines_add(&v->lines, ST_NORMAL, "");
+	ui_lines_add(&v->lines, ST_HEADING, title);
 }
 
 static void move_name(const struct cmove *m, char *out, size_t n)
@@ -172,12 +99,12 @@ static void move_name(const struct cmove *m, char *out, size_t n)
 /* Builds the body for a width. */
 static void build(struct ui *ui, struct cview *v, int width)
 {
-	clear_lines(v);
+	ui_lines_clear(&v->lines);
 	v->built_for = width;
 	const struct demand *d = v->d;
 	int64_t now = when_now();
 	char b1[800], b2[64], b3[64];
-	push_line(v, ST_HEADING, "Demand");
+	ui_lines_add(&v->lines, ST_HEADING, "Demand");
 	snprintf(b1, sizeof b1, "%s (source %s)", d->reference, d->source);
 	add_field(v, "Reference", b1, width);
 	when_format(d->received_at, b2, sizeof b2);
@@ -263,6 +190,8 @@ static void build(struct ui *ui, struct cview *v, int width)
 	}
 	if (!d->n_notices)
 		add_field(v, "Notices", "none", width);
+	else
+		add_field(v, "", "(l: read them, retry, cancel, record a delivery)", width);
 
 	add_heading(v, "Moves from here");
 	for (int i = 0; i < v->nmoves; i++) {
@@ -273,11 +202,11 @@ static void build(struct ui *ui, struct cview *v, int width)
 		char *why = text_neutralise(m->possible ? "" : m->reason, false);
 		char text[600];
 		snprintf(text, sizeof text, "%s%s", m->possible ? "" : "not now: ", why ? why : "");
-		add_wrapped(v, m->possible ? ST_NORMAL : ST_DIM, prefix, text, width);
+		ui_lines_wrap(&v->lines, m->possible ? ST_NORMAL : ST_DIM, prefix, text, width);
 		free(why);
 	}
 	if (!v->nmoves)
-		push_line(v, ST_NORMAL, "  none: the demand is closed");
+		ui_lines_add(&v->lines, ST_NORMAL, "  none: the demand is closed");
 
 	add_heading(v, "Timeline");
 	for (int i = 0; i < v->nevents; i++) {
@@ -288,7 +217,7 @@ static void build(struct ui *ui, struct cview *v, int width)
 		at[10] = ' ';
 		snprintf(prefix, sizeof prefix, "  %s  ", at);
 		snprintf(b1, sizeof b1, "%s  %s%s%s", e->who, e->action, e->changes[0] ? "  " : "", e->changes);
-		add_wrapped(v, ST_NORMAL, prefix, b1, width);
+		ui_lines_wrap(&v->lines, ST_NORMAL, prefix, b1, width);
 		/* The note, line by line, under the event. */
 		const char *p = e->note;
 		while (p && *p) {
@@ -302,7 +231,7 @@ static void build(struct ui *ui, struct cview *v, int width)
 			char *safe = text_neutralise(part, false);
 			char pad[64];
 			snprintf(pad, sizeof pad, "%*s", (int)text_width(prefix) + 2, "");
-			add_wrapped(v, ST_LABEL, pad, safe ? safe : "?", width);
+			ui_lines_wrap(&v->lines, ST_LABEL, pad, safe ? safe : "?", width);
 			free(safe);
 			free(part);
 			p = nl ? nl + 1 : p + len;
@@ -429,7 +358,7 @@ static void free_data(struct cview *v)
 	v->events = NULL;
 	v->nevents = 0;
 	v->nmoves = 0;
-	clear_lines(v);
+	ui_lines_clear(&v->lines);
 	v->built_for = 0;
 }
 
@@ -513,12 +442,12 @@ static void case_draw(struct ui *ui, struct screen *s)
 	if (v->built_for != ui->cols - 1)
 		build(ui, v, ui->cols - 1);
 	int h = body_height(ui, v);
-	if (v->top > v->nlines - h)
-		v->top = v->nlines - h;
+	if (v->top > v->lines.n - h)
+		v->top = v->lines.n - h;
 	if (v->top < 0)
 		v->top = 0;
-	for (int r = 0; r < h && v->top + r < v->nlines; r++) {
-		const struct cline *l = &v->lines[v->top + r];
+	for (int r = 0; r < h && v->top + r < v->lines.n; r++) {
+		const struct ui_line *l = &v->lines.v[v->top + r];
 		ui_put(ui, 1 + r, 0, ui->cols, l->text, ui_attr(ui, l->style), true);
 	}
 	moves_bar(ui, v, 1 + h, true);
@@ -575,8 +504,9 @@ static bool case_key(struct ui *ui, struct screen *s, int action, int key)
 	case C_PGDN: v->top += h; return true;
 	case C_PGUP: v->top -= h; return true;
 	case C_FIRST: v->top = 0; return true;
-	case C_LAST: v->top = v->nlines; return true;
+	case C_LAST: v->top = v->lines.n; return true;
 	case C_REFRESH: ui_reload_all(ui); return true;
+	case C_LETTERS: ui_push(ui, outbox_screen_new(ui, v->id)); return true;
 	default: break;
 	}
 	if (!v->d || action < C_NOTE || action > C_NOTICE)
@@ -604,7 +534,7 @@ static void case_free(struct screen *s)
 {
 	struct cview *v = (struct cview *)s;
 	free_data(v);
-	free(v->lines);
+	ui_lines_free(&v->lines);
 	free(v);
 }
 
@@ -616,6 +546,11 @@ const struct screen_ops case_screen_ops = {
 	.reload = case_reload,
 	.free = case_free,
 };
+
+bool case_screen_shows(const struct screen *s, int64_t id)
+{
+	return s->ops == &case_screen_ops && ((const struct cview *)s)->id == id;
+}
 
 struct screen *case_screen_new(struct ui *ui, int64_t id)
 {

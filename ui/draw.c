@@ -1,4 +1,5 @@
-/* draw.c: writing text on the terminal safely and in its columns, and the bars every screen has. */
+/* draw.c: writing text on the terminal safely and in its columns, the bars every screen has, and
+ * text wrapped to the screen for the screens that scroll through one (a case, a letter). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,4 +172,77 @@ void ui_draw_footer(struct ui *ui, int y, const struct ui_key *keys)
 			x += need;
 		}
 	}
+}
+
+void ui_lines_add(struct ui_lines *l, enum ui_style st, const char *text)
+{
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 64;
+		struct ui_line *p = realloc(l->v, (size_t)cap * sizeof *p);
+		if (!p)
+			return;
+		l->v = p;
+		l->cap = cap;
+	}
+	l->v[l->n].text = strdup(text);
+	l->v[l->n].style = st;
+	if (l->v[l->n].text)
+		l->n++;
+}
+
+void ui_lines_wrap(struct ui_lines *l, enum ui_style st, const char *prefix, const char *text, int width)
+{
+	int indent = (int)text_width(prefix);
+	int room = width - indent;
+	if (room < 10)
+		room = 10;
+	size_t cap = strlen(text) + (size_t)width * 4 + 16;
+	char *chunk = malloc(cap), *line = malloc(cap + strlen(prefix) + (size_t)indent + 1);
+	if (!chunk || !line) {
+		free(chunk);
+		free(line);
+		return;
+	}
+	const char *p = text;
+	bool first = true;
+	do {
+		size_t used = text_fit(p, (size_t)room, chunk, cap);
+		size_t len = strlen(chunk);
+		if (p[len] && used >= (size_t)room / 2) {
+			/* Break at the last space, when there is one in the second half. */
+			char *sp = strrchr(chunk, ' ');
+			if (sp && text_width(sp) < (size_t)room / 2) {
+				*sp = '\0';
+				len = (size_t)(sp - chunk) + 1;
+			}
+		}
+		if (len == 0 && *p)
+			len = 1;
+		if (first)
+			strcpy(line, prefix);
+		else
+			snprintf(line, (size_t)indent + 1, "%*s", indent, "");
+		strcat(line, chunk);
+		ui_lines_add(l, st, line);
+		p += len;
+		while (*p == ' ')
+			p++;
+		first = false;
+	} while (*p);
+	free(chunk);
+	free(line);
+}
+
+void ui_lines_clear(struct ui_lines *l)
+{
+	for (int i = 0; i < l->n; i++)
+		free(l->v[i].text);
+	l->n = 0;
+}
+
+void ui_lines_free(struct ui_lines *l)
+{
+	ui_lines_clear(l);
+	free(l->v);
+	memset(l, 0, sizeof *l);
 }

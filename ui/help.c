@@ -234,8 +234,9 @@ struct screen *help_screen_new(struct ui *ui, const struct screen *of)
 
 void ui_each_key(void (*fn)(const char *screen, const char *keys, const char *help, void *ctx), void *ctx)
 {
-	const struct screen_ops *screens[] = {&queue_screen_ops, &search_screen_ops, &case_screen_ops,
-					      &form_screen_ops,  &picker_screen_ops, &help_screen_ops};
+	const struct screen_ops *screens[] = {&queue_screen_ops,  &search_screen_ops, &case_screen_ops,
+					      &outbox_screen_ops, &letter_screen_ops, &form_screen_ops,
+					      &picker_screen_ops, &help_screen_ops};
 	char label[96];
 	for (size_t i = 0; i < sizeof screens / sizeof screens[0]; i++)
 		for (const struct ui_key *k = screens[i]->keys; k && k->help; k++) {

@@ -23,6 +23,8 @@ static const struct ui_key queue_keys[] = {
 	{Q_SORT, {'s'}, NULL, "sort by deadline, by date received, by id", "sort"},
 	{Q_REFRESH, {'r'}, NULL, "read the queue again", "refresh"},
 	{Q_NEW, {'n'}, NULL, "record a new demand (the intake form)", "new"},
+	/* No room in the footer at 80 columns: the title names the key when a letter needs a person. */
+	{Q_LETTERS, {'l'}, NULL, "the outbox: letters waiting to go out, those that need a person first", NULL},
 	{0, {0}, NULL, NULL, NULL},
 };
 
@@ -194,7 +196,8 @@ static void fill_from(struct ui *ui, struct qview *v, const struct queue_key *fr
 static void load_counts(struct ui *ui, struct qview *v)
 {
 	struct dk_error err = {0};
-	v->have_counts = queue_count(ui->q, when_now(), ui->soon, &v->counts, &err) == DK_OK;
+	v->have_counts = queue_count(ui->q, when_now(), ui->soon, &v->counts, &err) == DK_OK &&
+			 notice_count(ui->db, &v->letters, &err) == DK_OK;
 	if (!v->have_counts)
 		ui_fail(ui, &err);
 }
@@ -565,20 +568,32 @@ static void describe_filter(struct ui *ui, const struct qview *v, char *out, siz
 
 void qview_draw_title(struct ui *ui, const struct qview *v)
 {
-	char title[300];
+	static const char lead[] = "docket  ";
+	char title[400], alert[80] = "";
+	const char *dot = ui_dot(ui);
+	/* Letters that need a person come first, so that no width cuts them off, and stand out of
+	 * the bar as late rows do in the list. */
+	if (v->have_counts && v->letters.needs_person) {
+		char n[32];
+		ui_count(v->letters.needs_person, n, sizeof n);
+		snprintf(alert, sizeof alert, "%s letter%s need%s a person (l)", n,
+			 v->letters.needs_person == 1 ? "" : "s", v->letters.needs_person == 1 ? "s" : "");
+	}
 	if (v->have_counts) {
 		char open[32], late[32], soon[32], order[32];
 		ui_count(v->counts.open, open, sizeof open);
 		ui_count(v->counts.late, late, sizeof late);
 		ui_count(v->counts.due_soon, soon, sizeof soon);
 		ui_count(v->counts.under_order, order, sizeof order);
-		const char *dot = ui_dot(ui);
-		snprintf(title, sizeof title, "docket  %s open %s %s late %s %s due within %lldd %s %s under order",
-			 open, dot, late, dot, soon, (long long)(ui->soon / WHEN_DAY), dot, order);
+		snprintf(title, sizeof title, "%s%s%s%s%s%s open %s %s late %s %s due within %lldd %s %s under order",
+			 lead, alert, alert[0] ? " " : "", alert[0] ? dot : "", alert[0] ? " " : "", open, dot, late,
+			 dot, soon, (long long)(ui->soon / WHEN_DAY), dot, order);
 	} else {
 		snprintf(title, sizeof title, "docket");
 	}
 	ui_draw_title(ui, title);
+	if (alert[0])
+		ui_put(ui, 0, 1 + (int)text_width(lead), (int)text_width(alert), alert, ui_attr(ui, ST_ALERT), true);
 }
 
 static void qview_draw(struct ui *ui, struct screen *s)
@@ -623,6 +638,7 @@ static bool qview_key(struct ui *ui, struct screen *s, int action, int key)
 		qview_restart(ui, v);
 		return true;
 	case Q_REFRESH: ui_reload_all(ui); return true;
+	case Q_LETTERS: ui_push(ui, outbox_screen_new(ui, 0)); return true;
 	case Q_NEW:
 		if (ui->readonly)
 			ui_say(ui, ST_ERROR, "read-only: %s", ui->readonly);

@@ -2,11 +2,26 @@
 #ifndef DOCKET_QUEUE_VIEW_H
 #define DOCKET_QUEUE_VIEW_H
 
+#include "notice.h"
 #include "queue.h"
 #include "text.h"
 #include "ui_internal.h"
 
-enum { Q_DOWN = 1, Q_UP, Q_PGDN, Q_PGUP, Q_FIRST, Q_LAST, Q_OPEN, Q_SEARCH, Q_FILTER, Q_SORT, Q_REFRESH, Q_NEW };
+enum {
+	Q_DOWN = 1,
+	Q_UP,
+	Q_PGDN,
+	Q_PGUP,
+	Q_FIRST,
+	Q_LAST,
+	Q_OPEN,
+	Q_SEARCH,
+	Q_FILTER,
+	Q_SORT,
+	Q_REFRESH,
+	Q_NEW,
+	Q_LETTERS
+};
 
 /* A row as shown: strings neutralised once, when read. */
 struct qrow {
@@ -38,6 +53,7 @@ struct qview {
 	bool top_is_start; /* the window starts at the queue's start: new rows before it show */
 	struct queue_counts counts;
 	bool have_counts;
+	struct notice_counts letters; /* the outbox, for the title's letters that need a person */
 };
 
 int qview_list_rows(const struct ui *ui);
@@ -50,7 +66,7 @@ void qview_apply_filter(struct ui *ui, struct qview *v);
 /* Opens the filter form. */
 void qview_filter_form(struct ui *ui, struct qview *v);
 
-/* Draws the title with the counts. */
+/* Draws the title with the counts, and the letters that need a person when there are any. */
 void qview_draw_title(struct ui *ui, const struct qview *v);
 
 /* The search screen (queue_search.c), opened from the queue. */

@@ -1,7 +1,7 @@
 /* ui.h: the terminal UI, as the command line and the tests start it. Does not include curses.
  *
  * The UI reads and writes through the core API only (queue.h for the queue, demand.h and
- * workflow.h for a case); it has no rules of its own. */
+ * workflow.h for a case, notice.h for the letters); it has no rules of its own. */
 #ifndef DOCKET_UI_H
 #define DOCKET_UI_H
 

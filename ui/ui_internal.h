@@ -92,6 +92,7 @@ enum ui_style {
 	ST_INPUT,   /* a form field */
 	ST_FOCUS,   /* the form field being edited */
 	ST_KEY,     /* a key named in the footer */
+	ST_ALERT,   /* in the title bar: letters that need a person */
 	ST_COUNT_
 };
 
@@ -161,14 +162,40 @@ void ui_draw_title(struct ui *ui, const char *left);
 /* The number of rows between the title and the footer; first is the first of them. */
 int ui_body_rows(const struct ui *ui, int *first);
 
+/* Lines of text, wrapped to the screen, for a screen that scrolls through them. */
+struct ui_line {
+	char *text; /* neutralised */
+	enum ui_style style;
+};
+
+struct ui_lines {
+	struct ui_line *v;
+	int n, cap;
+};
+
+void ui_lines_add(struct ui_lines *l, enum ui_style st, const char *text);
+/* Adds text (already neutralised, one line) after a first-line prefix, wrapped to width by
+ * display columns at a space where there is one; continuation lines are indented to the
+ * prefix's width. */
+void ui_lines_wrap(struct ui_lines *l, enum ui_style st, const char *prefix, const char *text, int width);
+/* Empties the list and keeps its array; ui_lines_free frees both. */
+void ui_lines_clear(struct ui_lines *l);
+void ui_lines_free(struct ui_lines *l);
+
 /* Screens. */
 struct screen *queue_screen_new(struct ui *ui);
 struct screen *case_screen_new(struct ui *ui, int64_t id);
 struct screen *intake_screen_new(struct ui *ui);
 struct screen *help_screen_new(struct ui *ui, const struct screen *of);
+/* The outbox: every waiting letter (demand_id 0), or every letter of one demand. */
+struct screen *outbox_screen_new(struct ui *ui, int64_t demand_id);
+/* One letter, as it goes out. */
+struct screen *letter_screen_new(struct ui *ui, int64_t id);
+/* Whether s is the case screen of demand id. */
+bool case_screen_shows(const struct screen *s, int64_t id);
 /* Every screen's ops, for ui_each_key. */
-extern const struct screen_ops queue_screen_ops, search_screen_ops, case_screen_ops, form_screen_ops, picker_screen_ops,
-	help_screen_ops;
+extern const struct screen_ops queue_screen_ops, search_screen_ops, case_screen_ops, outbox_screen_ops,
+	letter_screen_ops, form_screen_ops, picker_screen_ops, help_screen_ops;
 extern const struct ui_key ui_common_keys[];
 
 /* Forms: a list of fields edited in place, checked one by one, submitted together. */
@@ -250,6 +277,21 @@ bool ui_staff_choices(struct ui *ui, const char *first, const char *first_label,
 /* A list to pick one of, with search as you type; calls done with the index picked. */
 struct screen *picker_new(struct ui *ui, const char *title, const char *const *labels, int n, int current,
 			  void (*done)(struct ui *ui, int picked, void *ctx), void *ctx);
+
+/* What a person does to a letter, with the same keys on the outbox and letter screens
+ * (letter_forms.c): the entries go into each screen's key table. */
+enum { L_RETRY = 100, L_CANCEL, L_DELIVERED, L_EDIT, L_DEMAND };
+/* clang-format off */
+#define LETTER_KEYS \
+	{L_DELIVERED, {'d'}, NULL, "record that a person delivered it (letter, phone, e-mail) and when", "delivered"}, \
+	{L_RETRY, {'t'}, NULL, "try again: a failed e-mail back in the queue for the next send", "retry"}, \
+	{L_CANCEL, {'c'}, NULL, "cancel it, with the reason (it is kept, marked cancelled)", "cancel"}, \
+	{L_EDIT, {'e'}, NULL, "change its e-mail address or subject (the text: docket outbox edit)", "edit"}, \
+	{L_DEMAND, {'o'}, NULL, "open its demand", "demand"}
+/* clang-format on */
+bool letter_key_action(int action);
+/* Does action to letter id (of demand demand_id, 0 for none): a form, or the core at once. */
+void letter_key(struct ui *ui, int action, int64_t id, int64_t demand_id);
 
 /* The case screen's forms (case_forms.c). */
 struct demand;

@@ -624,14 +624,104 @@ static void test_digest(void **state)
 	assert_string_equal(n->kind, "digest");
 	assert_int_equal(n->demand_id, 0);
 	assert_string_equal(n->recipient, "legal-team@provider.example");
-	FX_CONTAINS(n->subject, "1 late");
-	FX_CONTAINS(n->subject, "1 letters need a person");
+	FX_CONTAINS(n->subject, "late 1,");
+	FX_CONTAINS(n->subject, "letters for a person 1");
 	char line[64];
 	snprintf(line, sizeof line, "Late:\n  #%lld LATE-1  received", (long long)late);
 	FX_CONTAINS(n->body, line);
 	FX_CONTAINS(n->body, "Letters that need a person");
 	FX_CONTAINS(n->body, "POST-2");
 	FX_CONTAINS(n->body, "No non-disclosure order ends within 7 days.");
+	notice_free(&n);
+}
+
+struct order_seen {
+	int64_t ids[8];
+	bool person[8];
+	int n;
+};
+
+static int keep_order(const struct notice_row *r, void *ctx)
+{
+	struct order_seen *o = ctx;
+	if (o->n < 8) {
+		o->ids[o->n] = r->id;
+		o->person[o->n] = r->needs_person;
+		o->n++;
+	}
+	return 0;
+}
+
+/* The reads the terminal UI's outbox needs: the counts for the queue's title, those that need a
+ * person listed first, and whether a single notice needs one. */
+static void test_counts_and_person_first(void **state)
+{
+	struct fx *fx = *state;
+	struct notice_counts nc;
+	FX_OK(fx, notice_count(fx->db, &nc, &fx->err));
+	assert_int_equal(nc.waiting, 0);
+	assert_int_equal(nc.needs_person, 0);
+
+	/* Oldest first: one for a person to post, one that will fail, one that waits to be sent. */
+	struct demand_input in;
+	fx_demand_defaults(&in, "POST-3");
+	in.requester.email = NULL;
+	in.requester.name = "Bezirksamt Köln";
+	int64_t post = fx_add(fx, &in);
+	FX_OK(fx, fx_move(fx, &fx->intake, post, "redirecting", NULL, NULL));
+	int64_t posted = letters(fx, post).id;
+	int64_t down = fx_add_ref(fx, "DOWN-3");
+	FX_OK(fx, fx_move(fx, &fx->intake, down, "redirecting", NULL, NULL));
+	int64_t failed = letters(fx, down).id;
+	struct smtp_config c = closed_port();
+	c.max_attempts = 1;
+	assert_int_equal(send(fx, &c, failed, false).failed, 1);
+	int64_t later = fx_add_ref(fx, "LATER-3");
+	FX_OK(fx, fx_move(fx, &fx->intake, later, "redirecting", NULL, NULL));
+	int64_t queued = letters(fx, later).id;
+
+	FX_OK(fx, notice_count(fx->db, &nc, &fx->err));
+	assert_int_equal(nc.waiting, 3);
+	assert_int_equal(nc.needs_person, 2);
+
+	/* Newest first, unless those that need a person come first. */
+	struct order_seen o = {0};
+	struct notice_filter f = {0};
+	FX_OK(fx, notice_list(fx->db, &f, keep_order, &o, &fx->err));
+	assert_int_equal(o.n, 3);
+	assert_int_equal(o.ids[0], queued);
+	assert_int_equal(o.ids[1], failed);
+	assert_int_equal(o.ids[2], posted);
+	memset(&o, 0, sizeof o);
+	f.person_first = true;
+	FX_OK(fx, notice_list(fx->db, &f, keep_order, &o, &fx->err));
+	assert_int_equal(o.n, 3);
+	assert_int_equal(o.ids[0], failed);
+	assert_int_equal(o.ids[1], posted);
+	assert_int_equal(o.ids[2], queued);
+	assert_true(o.person[0] && o.person[1] && !o.person[2]);
+	/* With a limit, the limit applies after the order. */
+	memset(&o, 0, sizeof o);
+	f.limit = 1;
+	FX_OK(fx, notice_list(fx->db, &f, keep_order, &o, &fx->err));
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.ids[0], failed);
+
+	struct notice *n = get(fx, posted);
+	assert_true(n->needs_person);
+	notice_free(&n);
+	n = get(fx, queued);
+	assert_false(n->needs_person);
+	notice_free(&n);
+
+	/* Handled: posted by a person, the failed one cancelled; neither counts any more. */
+	FX_OK(fx, notice_delivered(fx->db, &fx->intake, posted, "letter", NULL, &fx->err));
+	FX_OK(fx, notice_cancel(fx->db, &fx->intake, failed, "the bureau closed", &fx->err));
+	FX_OK(fx, notice_count(fx->db, &nc, &fx->err));
+	assert_int_equal(nc.waiting, 1);
+	assert_int_equal(nc.needs_person, 0);
+	n = get(fx, posted);
+	assert_false(n->needs_person);
 	notice_free(&n);
 }
 
@@ -649,6 +739,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cancel, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_expired_order_queues_delayed_notice, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_digest, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_counts_and_person_first, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "notice.h"
+#include "smtp.h"
 #include "text.h"
 #include "ui.h"
 #include "when.h"
@@ -485,6 +487,190 @@ static void test_colour(void **state)
 	run_free(&r);
 }
 
+/* Letters for the outbox tests: #1 for a person to post (no e-mail address), #2 failed (its one attempt went to a
+ * closed port), #3 queued to be e-mailed. Their demands are 4, 5 and 6. */
+static void add_letters(struct fx *fx)
+{
+	struct demand_input in;
+	fx_demand_defaults(&in, "POST-4");
+	in.requester.email = NULL;
+	in.requester.name = "Amt Rot";
+	int64_t post = fx_add(fx, &in);
+	FX_OK(fx, fx_move(fx, &fx->intake, post, "redirecting", NULL, NULL));
+	int64_t down = add_received(fx, "DOWN-5", 0, NULL);
+	FX_OK(fx, fx_move(fx, &fx->intake, down, "redirecting", NULL, NULL));
+	char url[] = "smtp://127.0.0.1:1", from[] = "legal@provider.example", name[] = "Legal";
+	struct smtp_config c = {.url = url,
+				.plain = true,
+				.timeout = 5,
+				.from_name = name,
+				.from_addr = from,
+				.max_attempts = 1,
+				.retry_first = 60,
+				.retry_max = 60};
+	struct notice_send_options o = {.cfg = &c, .only = 2};
+	struct notice_send_report rep;
+	FX_OK(fx, notice_send(fx->db, &fx->intake, &o, &rep, &fx->err));
+	assert_int_equal(rep.failed, 1);
+	int64_t wait = add_received(fx, "WAIT-6", 0, NULL);
+	FX_OK(fx, fx_move(fx, &fx->intake, wait, "redirecting", NULL, NULL));
+}
+
+static void notice_is(struct fx *fx, int64_t id, const char *status, const char *via)
+{
+	struct notice *n = NULL;
+	FX_OK(fx, notice_get(fx->db, id, &n, &fx->err));
+	assert_string_equal(n->status, status);
+	assert_string_equal(n->via, via);
+	notice_free(&n);
+}
+
+/* The queue's title counts the letters that need a person, standing out; the outbox lists them
+ * first; a letter reads as it goes out, neutralised; retry, cancel and delivered go through the
+ * core, whose refusals show on the status line. */
+static void test_outbox(void **state)
+{
+	struct fx *fx = *state;
+	add_letters(fx);
+	/* Text from outside, changed behind docket's back: escape sequences in a letter and a note. */
+	sqlite3 *h = fx_raw_open(fx);
+	assert_int_equal(fx_raw_exec(h, "UPDATE notice SET body = 'Dear Amt ' || char(27) || '[31mRot,' || char(10) ||"
+					" char(10) || 'Line two' WHERE id = 1;"
+					" UPDATE notice SET last_error = '550 no ' || char(27) || ']0;x' WHERE id = 2"),
+			 SQLITE_OK);
+	sqlite3_close(h);
+	struct run r = {.fx = fx};
+	run_ui(&r, &fx->intake, NULL, 24, 80, NULL,
+	       "<Dump>l<Dump>j<Enter><Dump>t<Dump>d<Dump><Enter><Enter><Dump>q<Dump>gt<Dump>c<Dump>"
+	       "no longer needed<Enter><Dump>q<Dump>");
+	/* 0: the queue's title, the count first, bold out of the reverse bar. */
+	SHOT_HAS(&r, 0, "docket  2 letters need a person (l) · 6 open");
+	const struct shot *s = &r.shots[0];
+	int x = col_of(s, 0, "2 letters");
+	assert_true(s->attrs[x] & UI_CELL_BOLD);
+	assert_false(s->attrs[x] & UI_CELL_REVERSE);
+	assert_true(s->attrs[x - 2] & UI_CELL_REVERSE);
+	/* 1: the outbox, those that need a person first, marked and standing out. */
+	SHOT_HAS(&r, 1, "outbox · 3 waiting · 2 need a person");
+	SHOT_HAS(&r, 1, "KIND");
+	s = &r.shots[1];
+	int failed = row_of(s, "DOWN-5"), post = row_of(s, "POST-4"), wait = row_of(s, "WAIT-6");
+	assert_int_equal(failed, 3);
+	assert_int_equal(post, 4);
+	assert_int_equal(wait, 5);
+	assert_int_equal(s->lines[failed][0], '!');
+	assert_int_equal(s->lines[post][0], '!');
+	assert_int_equal(s->lines[wait][0], ' ');
+	FX_CONTAINS(s->lines[post], "(no address)");
+	FX_CONTAINS(s->lines[post], "queued (letter)");
+	FX_CONTAINS(s->lines[failed], "failed");
+	FX_CONTAINS(s->lines[wait], "nbyrne@");
+	assert_true(s->attrs[post * s->cols + 2] & UI_CELL_BOLD);
+	assert_false(s->attrs[wait * s->cols + 2] & UI_CELL_BOLD);
+	/* The selected letter's note in full, above the footer. */
+	SHOT_HAS(&r, 1, "#2: 550 no ^[]0;x");
+	SHOT_HAS(&r, 1, "Enter read");
+	SHOT_HAS(&r, 1, "d delivered");
+	SHOT_HAS(&r, 1, "q back");
+	/* 2: the letter, its escape sequence shown as text. */
+	SHOT_HAS(&r, 2, "notice 1 · redirect · queued via letter for POST-4");
+	SHOT_HAS(&r, 2, "it needs a person");
+	SHOT_HAS(&r, 2, "(no e-mail address: a person delivers it)");
+	SHOT_HAS(&r, 2, "Dear Amt ^[[31mRot,");
+	SHOT_HAS(&r, 2, "To:          Amt Rot (no e-mail address: a person delivers it)");
+	assert_int_equal(row_of(&r.shots[2], "Line two"), row_of(&r.shots[2], "Dear Amt") + 2);
+	for (int i = 0; i < r.n; i++)
+		assert_null(strchr(r.shots[i].text, 27));
+	/* 3: retry is for e-mail; the core says so, and nothing changed. */
+	SHOT_HAS(&r, 3, "notice 1: no e-mail address; add one with docket outbox edit 1");
+	/* 4, 5: recorded as delivered by letter, now. */
+	SHOT_HAS(&r, 4, "delivered by a person");
+	SHOT_HAS(&r, 4, "letter (posted or handed over)");
+	SHOT_HAS(&r, 5, "notice 1: recorded as delivered by letter");
+	SHOT_HAS(&r, 5, "sent via letter");
+	notice_is(fx, 1, "sent", "letter");
+	/* 6: gone from the waiting letters. */
+	SHOT_HAS(&r, 6, "2 waiting · 1 needs a person");
+	SHOT_LACKS(&r, 6, "POST-4");
+	/* 7: the failed e-mail tried again: queued, no longer needing anyone. */
+	SHOT_HAS(&r, 7, "notice 2: back in the queue");
+	SHOT_HAS(&r, 7, "2 waiting · 0 need a person");
+	/* 8, 9: cancelled with a reason; the cursor stayed on notice 2. (The database is read once
+	 * the script has run: its last state.) */
+	SHOT_HAS(&r, 8, "Notice 2, redirect for DOWN-5: cancel");
+	SHOT_HAS(&r, 9, "notice 2: cancelled");
+	notice_is(fx, 2, "cancelled", "smtp");
+	notice_is(fx, 3, "queued", "smtp");
+	/* 10: the queue's title without the count. */
+	SHOT_HAS(&r, 10, "docket  6 open");
+	SHOT_LACKS(&r, 10, "need a person");
+	run_free(&r);
+
+	/* A login that is not staff may read, not act. */
+	run_ui(&r, &fx->nobody, "mallory is not docket staff", 24, 80, NULL, "l<Enter><Dump>c<Dump>");
+	SHOT_HAS(&r, 0, "notice 3");
+	SHOT_HAS(&r, 1, "read-only: mallory is not docket staff");
+	SHOT_LACKS(&r, 1, "cancel it");
+	run_free(&r);
+}
+
+/* On a colour terminal the count is white on red. */
+static void test_outbox_colour(void **state)
+{
+	struct fx *fx = *state;
+	add_letters(fx);
+	unsetenv("NO_COLOR");
+	struct run r = {.fx = fx};
+	run_ui(&r, &fx->intake, NULL, 24, 80, "xterm-256color", "<Dump>");
+	const struct shot *s = &r.shots[0];
+	int x = col_of(s, 0, "2 letters");
+	assert_int_equal(s->colors[x], 6);
+	assert_true(s->attrs[x] & UI_CELL_BOLD);
+	assert_int_equal(s->colors[x - 2], 3);
+	run_free(&r);
+}
+
+/* From a case, l lists the demand's letters, sent ones too; o from there goes back to the case
+ * rather than opening it again; the edit form gives a letter an address. */
+static void test_case_letters(void **state)
+{
+	struct fx *fx = *state;
+	add_letters(fx);
+	FX_OK(fx, notice_delivered(fx->db, &fx->intake, 1, "phone", NULL, &fx->err));
+	struct run r = {.fx = fx};
+	/* Through the outbox to demand 6's case, its letters, and back. */
+	run_ui(&r, &fx->intake, NULL, 30, 100, NULL, "lG<Dump>o<Dump>l<Dump>o<Dump>q<Dump>q<Dump>");
+	SHOT_HAS(&r, 0, "WAIT-6");
+	SHOT_HAS(&r, 1, "demand 6");
+	SHOT_HAS(&r, 1, "(l: read them, retry, cancel, record a delivery)");
+	SHOT_HAS(&r, 2, "letters of demand 6 · WAIT-6");
+	SHOT_HAS(&r, 2, "Every letter of the demand");
+	SHOT_HAS(&r, 3, "demand 6");
+	SHOT_HAS(&r, 4, "outbox · 2 waiting");
+	SHOT_HAS(&r, 5, "Queue: open");
+	run_free(&r);
+
+	/* Demand 4's letter was delivered by phone: listed with the demand's letters, not waiting. */
+	run_ui(&r, &fx->intake, NULL, 30, 100, NULL, "/POST-4<Enter><Dump>l<Dump><Enter><Dump>");
+	SHOT_HAS(&r, 0, "#1 redirect via phone");
+	SHOT_HAS(&r, 1, "sent (phone)");
+	SHOT_HAS(&r, 2, "sent via phone");
+	run_free(&r);
+
+	/* The failed e-mail's address replaced (a bad one first: the core's check names the field). */
+	run_ui(&r, &fx->intake, NULL, 24, 80, NULL,
+	       "le<Dump><C-u>not an address<C-s><Dump><C-u>bureau@garda.example<C-s><Dump>");
+	SHOT_HAS(&r, 0, "Notice 2, redirect for DOWN-5: address and subject");
+	SHOT_HAS(&r, 1, "To: \"not an address\" has a space");
+	SHOT_HAS(&r, 2, "notice 2: saved; docket e-mails it on the next send");
+	struct notice *n = NULL;
+	FX_OK(fx, notice_get(fx->db, 2, &n, &fx->err));
+	assert_string_equal(n->recipient, "bureau@garda.example");
+	assert_string_equal(n->status, "failed");
+	notice_free(&n);
+	run_free(&r);
+}
+
 int main(void)
 {
 	setlocale(LC_ALL, "C.UTF-8");
@@ -501,6 +687,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resize_and_help, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_read_only, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_colour, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_outbox, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_colour, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_case_letters, setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
