@@ -4,21 +4,9 @@
 # Builds a database of a million demo demands and times the everyday commands on it, printing
 # each figure beside its target. BUILD_DIR holds the docket binary (default build/main); WORK_DIR
 # holds the database (default a temporary directory, removed afterwards; give one to keep it).
-set -eu
-top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$top/build/main}
-docket=$build/docket
-[ -x "$docket" ] || { echo "bench: no docket at $docket (build it first)" >&2; exit 2; }
-if [ -n "${2:-}" ]; then
-	work=$2
-	mkdir -p "$work"
-else
-	work=$(mktemp -d)
-	trap 'rm -rf "$work"' EXIT
-fi
+. "$(dirname "$0")/lib.sh"
 db=$work/bench-1m.db
 count=${BENCH_COUNT:-1000000}
-export TZ=UTC LC_ALL=C.UTF-8
 
 # Wall-clock seconds of a command, best of N runs (the first warms the page cache).
 best_of() {

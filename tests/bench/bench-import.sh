@@ -9,22 +9,10 @@
 # The inputs are generated here. BUILD_DIR holds the docket binary (default build/main); WORK_DIR
 # holds the files (default a temporary directory, removed afterwards). BENCH_SMALL and BENCH_LARGE
 # change the counts.
-set -eu
-top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$top/build/main}
-docket=$build/docket
-[ -x "$docket" ] || { echo "bench: no docket at $docket (build it first)" >&2; exit 2; }
-command -v sqlite3 >/dev/null || { echo "bench: needs the sqlite3 shell" >&2; exit 2; }
-if [ -n "${2:-}" ]; then
-	work=$2
-	mkdir -p "$work"
-else
-	work=$(mktemp -d)
-	trap 'rm -rf "$work"' EXIT
-fi
+. "$(dirname "$0")/lib.sh"
+bench_needs sqlite3
 small=${BENCH_SMALL:-100000}
 large=${BENCH_LARGE:-1000000}
-export TZ=UTC LC_ALL=C.UTF-8
 
 # gen.py COUNT csv|ndjson > FILE: realistic demands for 20 customers, about 210 bytes a CSV row.
 cat >"$work/gen.py" <<'PY'

@@ -8,24 +8,12 @@
 # sides cannot drift apart. BUILD_DIR holds the docket binary (default build/main); WORK_DIR
 # holds the database (default a temporary directory, removed afterwards; give one to keep it, and
 # a later run reuses it).
-set -eu
-top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$top/build/main}
-docket=$build/docket
-[ -x "$docket" ] || { echo "bench: no docket at $docket (build it first)" >&2; exit 2; }
-command -v sqlite3 >/dev/null || { echo "bench: no sqlite3 shell" >&2; exit 2; }
-if [ -n "${2:-}" ]; then
-	work=$2
-	mkdir -p "$work"
-else
-	work=$(mktemp -d)
-	trap 'rm -rf "$work"' EXIT
-fi
+. "$(dirname "$0")/lib.sh"
+bench_needs sqlite3
 db=$work/bench-report-1m.db
 count=${BENCH_COUNT:-1000000}
 quarter=2026Q3
 as_of=2026-10-01
-export TZ=UTC LC_ALL=C.UTF-8
 
 if [ ! -s "$db" ]; then
 	start=$(date +%s.%N)

@@ -8,24 +8,13 @@
 # memory. BUILD_DIR holds the docket binary (default build/main); WORK_DIR holds the database
 # (default a temporary directory; give one to keep the database between runs, it is made only
 # when missing).
-set -eu
-top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$top/build/main}
-docket=$build/docket
-[ -x "$docket" ] || { echo "bench: no docket at $docket (build it first)" >&2; exit 2; }
-command -v tmux >/dev/null || { echo "bench: needs tmux" >&2; exit 2; }
-if [ -n "${2:-}" ]; then
-	work=$2
-	mkdir -p "$work"
-else
-	work=$(mktemp -d)
-	trap 'tmux -S "$work/tmux.sock" kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
-fi
+. "$(dirname "$0")/lib.sh"
+bench_needs tmux
+bench_on_exit='tmux -S "$work/tmux.sock" kill-server 2>/dev/null || true'
 db=$work/bench-1m.db
 count=${BENCH_COUNT:-1000000}
 sock=$work/tmux.sock
 times=$work/timings
-export TZ=UTC LC_ALL=C.UTF-8
 unset TMUX NO_COLOR 2>/dev/null || true
 
 if [ ! -f "$db" ]; then
