@@ -329,72 +329,22 @@ bool cli_parse_format(const char *cmd, const char *s, unsigned allowed, enum cli
 	return false;
 }
 
-void table_init(struct table *t, size_t ncols, const char *const *header)
+void cli_table_begin(struct table *t, size_t ncols, const char *const *header)
 {
-	memset(t, 0, sizeof *t);
-	t->ncols = ncols;
+	table_init(t, ncols, 0);
 	table_row(t, header);
 }
 
-void table_row(struct table *t, const char *const *cells)
+void table_print(const struct table *t, FILE *out)
 {
-	if (t->oom)
-		return;
-	if ((t->nrows + 1) * t->ncols > t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : t->ncols * 16;
-		char **p = realloc(t->cells, cap * sizeof *p);
-		if (!p) {
-			t->oom = true;
-			return;
-		}
-		t->cells = p;
-		t->cap = cap;
-	}
-	for (size_t i = 0; i < t->ncols; i++) {
-		char *s = text_neutralise(cells[i] ? cells[i] : "", false);
-		if (!s)
-			t->oom = true;
-		t->cells[t->nrows * t->ncols + i] = s;
-	}
-	t->nrows++;
-}
-
-void table_print(struct table *t, FILE *out)
-{
-	size_t *w = calloc(t->ncols, sizeof *w);
-	if (!w || t->oom) {
-		free(w);
+	struct buf b;
+	buf_init(&b);
+	table_put(t, &b, 0);
+	if (b.oom)
 		fputs("docket: out of memory\n", stderr);
-		return;
-	}
-	for (size_t r = 0; r < t->nrows; r++)
-		for (size_t i = 0; i < t->ncols; i++) {
-			const char *s = t->cells[r * t->ncols + i];
-			size_t cw = s ? text_width(s) : 0;
-			if (cw > w[i])
-				w[i] = cw;
-		}
-	for (size_t r = 0; r < t->nrows; r++) {
-		for (size_t i = 0; i < t->ncols; i++) {
-			const char *s = t->cells[r * t->ncols + i];
-			if (!s)
-				s = "";
-			fputs(s, out);
-			if (i + 1 < t->ncols)
-				for (size_t pad = text_width(s); pad < w[i] + 2; pad++)
-					fputc(' ', out);
-		}
-		fputc('\n', out);
-	}
-	free(w);
-}
-
-void table_free(struct table *t)
-{
-	for (size_t i = 0; i < t->nrows * t->ncols; i++)
-		free(t->cells[i]);
-	free(t->cells);
-	memset(t, 0, sizeof *t);
+	else
+		fwrite(b.data, 1, b.len, out);
+	buf_free(&b);
 }
 
 void listing_begin(struct listing *l, enum cli_format f, size_t ncols, const char *const *keys,
@@ -407,7 +357,7 @@ void listing_begin(struct listing *l, enum cli_format f, size_t ncols, const cha
 	l->raw = raw;
 	buf_init(&l->out);
 	if (f == FORMAT_TABLE)
-		table_init(&l->table, ncols, header);
+		cli_table_begin(&l->table, ncols, header);
 	if (f == FORMAT_CSV) {
 		for (size_t i = 0; i < ncols; i++)
 			buf_printf(&l->out, "%s%s", i ? "," : "", keys[i]);

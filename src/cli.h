@@ -10,6 +10,7 @@
 #include "db.h"
 #include "staff.h"
 #include "status.h"
+#include "table.h"
 
 struct cli {
 	const char *db_opt;    /* --db */
@@ -63,18 +64,9 @@ enum cli_format { FORMAT_TABLE, FORMAT_JSON, FORMAT_CSV };
 /* Parses --format; allowed is a mask of (1 << enum cli_format). */
 bool cli_parse_format(const char *cmd, const char *s, unsigned allowed, enum cli_format *out);
 
-/* A table printed with aligned columns; every cell neutralised. */
-struct table {
-	size_t ncols;
-	size_t nrows;
-	char **cells; /* nrows * ncols, row 0 is the header */
-	size_t cap;
-	bool oom;
-};
-void table_init(struct table *t, size_t ncols, const char *const *header);
-void table_row(struct table *t, const char *const *cells);
-void table_print(struct table *t, FILE *out);
-void table_free(struct table *t);
+/* Begins a table whose first row is the header (columns left-aligned); table_print writes it to out. */
+void cli_table_begin(struct table *t, size_t ncols, const char *const *header);
+void table_print(const struct table *t, FILE *out);
 
 /* A listing in any format: an aligned table for people, or JSON (an array of objects) or CSV
  * (a header row, then RFC 4180 rows) for programs. JSON and CSV rows are streamed. */

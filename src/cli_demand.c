@@ -414,14 +414,14 @@ int cli_cmd_due(struct cli *c, int argc, char **argv)
 	/* Machine formats keep their one array of demands; letters are in `outbox list --format`. */
 	struct table t;
 	static const char *const hdr[] = {"NOTICE", "DEMAND", "KIND", "VIA", "STATUS", "TO", "WHY"};
-	table_init(&t, 7, hdr);
+	cli_table_begin(&t, 7, hdr);
 	struct notice_filter nf = {.needs_person = true};
 	struct dk_error err = {0};
 	if (notice_list(c->db, &nf, person_row, &t, &err)) {
 		table_free(&t);
 		return cli_fail(&err);
 	}
-	size_t people = t.nrows - 1;
+	size_t people = t.n / t.ncols - 1;
 	if (people && format == FORMAT_TABLE) {
 		fputs("\nLetters that need a person (docket outbox preview NOTICE)\n", stdout);
 		table_print(&t, stdout);
@@ -689,7 +689,7 @@ static int show_table(struct cli *c, const struct demand *d)
 	char buf1[400], buf2[64], buf3[64];
 	struct table t;
 	const char *hdr[] = {"", ""};
-	table_init(&t, 2, hdr);
+	cli_table_begin(&t, 2, hdr);
 	snprintf(buf1, sizeof buf1, "%lld (version %lld)", (long long)d->id, (long long)d->version);
 	field(&t, "Demand", buf1);
 	snprintf(buf1, sizeof buf1, "%s (source %s)", d->reference, d->source);
@@ -779,7 +779,7 @@ static int show_table(struct cli *c, const struct demand *d)
 
 	struct dk_error err = {0};
 	const char *ehdr[] = {"WHEN", "WHO", "ACTION", "CHANGES", "NOTE"};
-	table_init(&t, 5, ehdr);
+	cli_table_begin(&t, 5, ehdr);
 	struct show_ctx s = {.format = FORMAT_TABLE, .t = &t};
 	enum dk_status st = audit_list(c->db, d->id, show_event, &s, &err);
 	fputs("\nTimeline\n", stdout);
@@ -787,13 +787,13 @@ static int show_table(struct cli *c, const struct demand *d)
 	table_free(&t);
 	if (!st) {
 		const char *mhdr[] = {"MOVE", "NEEDS", "BLOCKED BECAUSE"};
-		table_init(&t, 3, mhdr);
+		cli_table_begin(&t, 3, mhdr);
 		s.t = &t;
 		st = workflow_allowed(c->db, d->id, show_move, &s, &err);
 		fputs("\nMoves from here\n", stdout);
 		if (st)
 			;
-		else if (t.nrows > 1)
+		else if (t.n > t.ncols)
 			table_print(&t, stdout);
 		else
 			fputs("none: the demand is closed\n", stdout);

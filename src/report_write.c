@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "text.h"
+#include "table.h"
 #include "when.h"
 
 static const char *const short_outcome[RO_COUNT] = {
@@ -23,79 +23,11 @@ static void fmt_int(int64_t v, char *out, size_t n)
 
 /* ---- text ---- */
 
-/* A table for the terminal: columns padded to their widest cell, numbers right-aligned. */
-struct tt {
-	size_t ncols;
-	unsigned right; /* bit i: column i is right-aligned */
-	char **cells;
-	size_t n, cap;
-	bool oom;
-};
-
-static void tt_init(struct tt *t, size_t ncols, unsigned right)
-{
-	memset(t, 0, sizeof *t);
-	t->ncols = ncols;
-	t->right = right;
-}
-
-static void tt_row(struct tt *t, const char *const *cells)
-{
-	if (t->oom)
-		return;
-	if (t->n + t->ncols > t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : t->ncols * 16;
-		char **p = realloc(t->cells, cap * sizeof *p);
-		if (!p) {
-			t->oom = true;
-			return;
-		}
-		t->cells = p;
-		t->cap = cap;
-	}
-	for (size_t i = 0; i < t->ncols; i++) {
-		char *s = text_neutralise(cells[i] ? cells[i] : "", false);
-		if (!s)
-			t->oom = true;
-		t->cells[t->n++] = s;
-	}
-}
-
-static void pad(struct buf *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		buf_putc(b, ' ');
-}
-
 /* Writes the table indented by two spaces, then frees it. */
-static void tt_put(struct tt *t, struct buf *b)
+static void tt_put(struct table *t, struct buf *b)
 {
-	size_t w[16] = {0};
-	if (t->oom || t->ncols > 16)
-		b->oom = true;
-	for (size_t i = 0; !b->oom && i < t->n; i++) {
-		size_t cw = text_width(t->cells[i]);
-		if (cw > w[i % t->ncols])
-			w[i % t->ncols] = cw;
-	}
-	for (size_t i = 0; !b->oom && i < t->n; i++) {
-		size_t c = i % t->ncols, cw = text_width(t->cells[i]);
-		pad(b, 2);
-		if (t->right & (1u << c))
-			pad(b, w[c] - cw);
-		buf_puts(b, t->cells[i]);
-		if (!(t->right & (1u << c)))
-			pad(b, w[c] - cw);
-		if (c + 1 == t->ncols && !b->oom) {
-			while (b->len && b->data[b->len - 1] == ' ')
-				b->data[--b->len] = '\0';
-			buf_putc(b, '\n');
-		}
-	}
-	for (size_t i = 0; i < t->n; i++)
-		free(t->cells[i]);
-	free(t->cells);
-	memset(t, 0, sizeof *t);
+	table_put(t, b, 2);
+	table_free(t);
 }
 
 static void heading(struct buf *b, const char *title)
@@ -108,19 +40,19 @@ static void heading(struct buf *b, const char *title)
 
 static void text_rows(struct buf *b, const char *dimension, const struct report_row *rows, size_t n)
 {
-	struct tt t;
+	struct table t;
 	char d[32], id[32];
-	tt_init(&t, 3, 6);
-	tt_row(&t, (const char *[]){dimension, "Demands", "Identifiers"});
+	table_init(&t, 3, 6);
+	table_row(&t, (const char *[]){dimension, "Demands", "Identifiers"});
 	for (size_t i = 0; i < n; i++) {
 		report_thousands(rows[i].demands, d, sizeof d);
 		report_thousands(rows[i].identifiers, id, sizeof id);
-		tt_row(&t, (const char *[]){rows[i].label, d, id});
+		table_row(&t, (const char *[]){rows[i].label, d, id});
 	}
 	tt_put(&t, b);
 }
 
-static void text_scalar(struct tt *t, const char *label, int64_t v, int64_t of)
+static void text_scalar(struct table *t, const char *label, int64_t v, int64_t of)
 {
 	char n[32], p[32] = "";
 	report_thousands(v, n, sizeof n);
@@ -128,28 +60,28 @@ static void text_scalar(struct tt *t, const char *label, int64_t v, int64_t of)
 		report_pct(v, of, p, sizeof p);
 		strcat(p, "%");
 	}
-	tt_row(t, (const char *[]){label, n, p});
+	table_row(t, (const char *[]){label, n, p});
 }
 
 void report_write_text(const struct report *r, struct buf *b)
 {
 	char a[48], from[16], to[16], n1[48], n2[48], p[32];
-	struct tt t;
+	struct table t;
 	when_format(r->opt.as_of, a, sizeof a);
 	when_format_date(r->opt.period.start, from, sizeof from);
 	when_format_date(r->opt.period.end - 1, to, sizeof to);
 	buf_printf(b, "Transparency report: %s\n", r->opt.period.label);
-	tt_init(&t, 2, 0);
+	table_init(&t, 2, 0);
 	snprintf(n1, sizeof n1, "%s to %s", from, to);
-	tt_row(&t, (const char *[]){"Period", n1});
-	tt_row(&t, (const char *[]){"As of", a});
+	table_row(&t, (const char *[]){"Period", n1});
+	table_row(&t, (const char *[]){"As of", a});
 	tt_put(&t, b);
 	buf_puts(b, "The demands received in the period and recorded by the as-of time, each in the state it was\n"
 		    "in at that time. Preservation requests and national-security process are not in the totals:\n"
 		    "they are reported on their own below.\n");
 
 	heading(b, "Demands received");
-	tt_init(&t, 3, 2);
+	table_init(&t, 3, 2);
 	text_scalar(&t, "Demands received", r->demands, -1);
 	text_scalar(&t, "Accounts or identifiers specified", r->identifiers, -1);
 	tt_put(&t, b);
@@ -163,8 +95,8 @@ void report_write_text(const struct report *r, struct buf *b)
 	text_rows(b, "Country", r->countries, r->n_countries);
 
 	heading(b, "Outcomes");
-	tt_init(&t, 3, 6);
-	tt_row(&t, (const char *[]){"Outcome", "Demands", "Percent"});
+	table_init(&t, 3, 6);
+	table_row(&t, (const char *[]){"Outcome", "Demands", "Percent"});
 	for (int i = 0; i < RO_COUNT; i++)
 		text_scalar(&t, report_outcome_labels[i], r->outcome[i], r->demands);
 	text_scalar(&t, "Total", r->demands, r->demands);
@@ -175,14 +107,14 @@ void report_write_text(const struct report *r, struct buf *b)
 	static const char *const by_title[] = {"Outcomes by country", "Outcomes by requester kind",
 					       "Outcomes by instrument"};
 	heading(b, by_title[r->opt.by]);
-	tt_init(&t, 3 + RO_COUNT, ~1u);
+	table_init(&t, 3 + RO_COUNT, ~1u);
 	const char *hdr[3 + RO_COUNT] = {r->opt.by == REPORT_BY_COUNTRY ? "Country"
 					 : r->opt.by == REPORT_BY_KIND  ? "Requester kind"
 									: "Instrument",
 					 "Demands", "Identifiers"};
 	for (int i = 0; i < RO_COUNT; i++)
 		hdr[3 + i] = short_outcome[i];
-	tt_row(&t, hdr);
+	table_row(&t, hdr);
 	for (size_t k = 0; k < nb; k++) {
 		char cells[3 + RO_COUNT][32];
 		const char *row[3 + RO_COUNT] = {rows[k].label};
@@ -194,26 +126,26 @@ void report_write_text(const struct report *r, struct buf *b)
 			report_thousands(rows[k].outcome[i], cells[3 + i], sizeof cells[3 + i]);
 			row[3 + i] = cells[3 + i];
 		}
-		tt_row(&t, row);
+		table_row(&t, row);
 	}
 	tt_put(&t, b);
 
 	heading(b, "Customer notice");
-	tt_init(&t, 3, 6);
-	tt_row(&t, (const char *[]){"Notice", "Demands", "Percent"});
+	table_init(&t, 3, 6);
+	table_row(&t, (const char *[]){"Notice", "Demands", "Percent"});
 	for (int i = 0; i < RN_COUNT; i++)
 		text_scalar(&t, report_notice_labels[i], r->notice[i], r->demands);
 	tt_put(&t, b);
 
 	heading(b, "Non-disclosure orders");
-	tt_init(&t, 3, 2);
+	table_init(&t, 3, 2);
 	text_scalar(&t, "Orders received", r->orders.received, -1);
 	text_scalar(&t, "Without an end date", r->orders.indefinite, -1);
 	text_scalar(&t, "Challenged", r->orders.challenged, -1);
 	tt_put(&t, b);
 
 	heading(b, "Emergency and cross-border demands");
-	tt_init(&t, 3, 6);
+	table_init(&t, 3, 6);
 	text_scalar(&t, "Emergency demands", r->emergency.demands, r->demands);
 	text_scalar(&t, "  with data provided", r->emergency.data_provided, r->emergency.demands);
 	text_scalar(&t, "Cross-border demands", r->cross_border.demands, r->demands);
@@ -221,8 +153,8 @@ void report_write_text(const struct report *r, struct buf *b)
 	tt_put(&t, b);
 
 	heading(b, "Time to close (days from receipt)");
-	tt_init(&t, 4, 14);
-	tt_row(&t, (const char *[]){"Outcome", "Closed", "Median", "90th percentile"});
+	table_init(&t, 4, 14);
+	table_row(&t, (const char *[]){"Outcome", "Closed", "Median", "90th percentile"});
 	for (int i = 0; i < RO_COUNT; i++) {
 		const struct report_close_time *k = &r->close_time[i];
 		char m[32] = "-", q[32] = "-";
@@ -231,29 +163,29 @@ void report_write_text(const struct report *r, struct buf *b)
 			report_days(k->median, m, sizeof m);
 			report_days(k->p90, q, sizeof q);
 		}
-		tt_row(&t,
+		table_row(&t,
 		       (const char *[]){i == RO_PENDING ? "All closed demands" : report_outcome_labels[i], n1, m, q});
 	}
 	tt_put(&t, b);
 
 	heading(b, "National-security process (in bands only)");
-	tt_init(&t, 2, 2);
+	table_init(&t, 2, 2);
 	report_band_text(&r->national_security.demands, n1, sizeof n1);
 	report_band_text(&r->national_security.identifiers, n2, sizeof n2);
-	tt_row(&t, (const char *[]){"Demands received", n1});
-	tt_row(&t, (const char *[]){"Accounts or identifiers specified", n2});
+	table_row(&t, (const char *[]){"Demands received", n1});
+	table_row(&t, (const char *[]){"Accounts or identifiers specified", n2});
 	tt_put(&t, b);
 	buf_printf(b, "  Bands of %lld; never an exact count.\n", (long long)r->national_security.width);
 
 	heading(b, "Preservation requests");
-	tt_init(&t, 3, 6);
+	table_init(&t, 3, 6);
 	text_scalar(&t, "Received", r->preservation.received, -1);
 	text_scalar(&t, "Followed by legal process", r->preservation.followed, r->preservation.received);
 	tt_put(&t, b);
 
 	heading(b, "Trend: the last four quarters");
-	tt_init(&t, 4, 14);
-	tt_row(&t, (const char *[]){"Quarter", "Demands", "Data disclosed", "Percent"});
+	table_init(&t, 4, 14);
+	table_row(&t, (const char *[]){"Quarter", "Demands", "Data disclosed", "Percent"});
 	for (int k = 0; k < REPORT_TREND; k++) {
 		const struct report_trend *q = &r->trend[k];
 		int64_t disclosed = q->outcome[RO_CONTENT] + q->outcome[RO_NON_CONTENT];
@@ -261,7 +193,7 @@ void report_write_text(const struct report *r, struct buf *b)
 		report_thousands(disclosed, n2, sizeof n2);
 		report_pct(disclosed, q->demands, p, sizeof p);
 		strcat(p, "%");
-		tt_row(&t, (const char *[]){q->period.label, n1, n2, p});
+		table_row(&t, (const char *[]){q->period.label, n1, n2, p});
 	}
 	tt_put(&t, b);
 }
