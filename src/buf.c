@@ -2,6 +2,7 @@
 #include "buf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,26 @@ void buf_reset(struct buf *b)
 	b->len = 0;
 	if (b->data)
 		b->data[0] = '\0';
+}
+
+bool array_reserve(void *items, size_t *cap, size_t need, size_t size, size_t first)
+{
+	if (need <= *cap)
+		return true;
+	size_t c = *cap ? *cap : first ? first : 1;
+	while (c < need) {
+		if (c > SIZE_MAX / 2 / size)
+			return false;
+		c *= 2;
+	}
+	void *old;
+	memcpy(&old, items, sizeof old);
+	void *p = realloc(old, c * size);
+	if (!p)
+		return false;
+	memcpy(items, &p, sizeof p);
+	*cap = c;
+	return true;
 }
 
 static bool buf_grow(struct buf *b, size_t extra)

@@ -1,4 +1,4 @@
-/* buf.h: a growable byte buffer, and the JSON and CSV writers built on it. */
+/* buf.h: a growable byte buffer, growable arrays, and the JSON and CSV writers built on it. */
 #ifndef DOCKET_BUF_H
 #define DOCKET_BUF_H
 
@@ -22,6 +22,11 @@ void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Hands the string to the caller (who frees it) and leaves b empty; NULL after a failed allocation. */
 char *buf_take(struct buf *b);
+
+/* Makes room for need elements of size bytes in the array *items (a pointer to the array's pointer)
+ * whose capacity is *cap, doubling it, from first, as needed. False when out of memory; the array is
+ * then as it was. */
+bool array_reserve(void *items, size_t *cap, size_t need, size_t size, size_t first);
 
 /* JSON: a string value with quotes and escapes (control characters as \u00XX, the C1 ones too, so
  * that the output is safe on a terminal; a byte that is not UTF-8 as \ufffd). */

@@ -344,15 +344,9 @@ static bool literal(struct parser *ps, const char *word)
 
 static struct pvalue *new_item(struct json_reader *r)
 {
-	if (r->n_pi == r->cap_pi) {
-		size_t cap = r->cap_pi ? r->cap_pi * 2 : 16;
-		struct pvalue *p = realloc(r->pi, cap * sizeof *p);
-		if (!p) {
-			r->oom = true;
-			return NULL;
-		}
-		r->pi = p;
-		r->cap_pi = cap;
+	if (!array_reserve(&r->pi, &r->cap_pi, r->n_pi + 1, sizeof *r->pi, 16)) {
+		r->oom = true;
+		return NULL;
 	}
 	struct pvalue *v = &r->pi[r->n_pi++];
 	memset(v, 0, sizeof *v);
@@ -361,15 +355,9 @@ static struct pvalue *new_item(struct json_reader *r)
 
 static struct pmember *new_member(struct json_reader *r)
 {
-	if (r->n_pm == r->cap_pm) {
-		size_t cap = r->cap_pm ? r->cap_pm * 2 : 16;
-		struct pmember *p = realloc(r->pm, cap * sizeof *p);
-		if (!p) {
-			r->oom = true;
-			return NULL;
-		}
-		r->pm = p;
-		r->cap_pm = cap;
+	if (!array_reserve(&r->pm, &r->cap_pm, r->n_pm + 1, sizeof *r->pm, 16)) {
+		r->oom = true;
+		return NULL;
 	}
 	struct pmember *m = &r->pm[r->n_pm++];
 	memset(m, 0, sizeof *m);

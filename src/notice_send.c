@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "buf.h"
 #include "mail.h"
 #include "notice.h"
 #include "notice_internal.h"
@@ -95,14 +96,9 @@ static enum dk_status due_ids(struct db *db, const struct notice_send_options *o
 	size_t cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			int64_t *p = realloc(*ids, cap * sizeof *p);
-			if (!p) {
-				sqlite3_reset(st);
-				return dk_fail(err, DK_STORAGE, "out of memory");
-			}
-			*ids = p;
+		if (!array_reserve(ids, &cap, *n + 1, sizeof **ids, 64)) {
+			sqlite3_reset(st);
+			return dk_fail(err, DK_STORAGE, "out of memory");
 		}
 		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
 	}

@@ -591,15 +591,9 @@ enum dk_status queue_search_notes(struct queue *q, const char *text, struct queu
 	int64_t last = floor;
 	while ((limit <= 0 || n < (size_t)limit) && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		last = sqlite3_column_int64(st, 0);
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			struct hit *h = realloc(hits, nc * sizeof *h);
-			if (!h) {
-				s = dk_fail(err, DK_STORAGE, "out of memory");
-				break;
-			}
-			hits = h;
-			cap = nc;
+		if (!array_reserve(&hits, &cap, n + 1, sizeof *hits, 16)) {
+			s = dk_fail(err, DK_STORAGE, "out of memory");
+			break;
 		}
 		hits[n].demand = sqlite3_column_int64(st, 1);
 		hits[n].note = db_col_strdup(st, 2);

@@ -17,15 +17,9 @@ void table_row(struct table *t, const char *const *cells)
 {
 	if (t->oom)
 		return;
-	if (t->n + t->ncols > t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : t->ncols * 16;
-		char **p = realloc(t->cells, cap * sizeof *p);
-		if (!p) {
-			t->oom = true;
-			return;
-		}
-		t->cells = p;
-		t->cap = cap;
+	if (!array_reserve(&t->cells, &t->cap, t->n + t->ncols, sizeof *t->cells, t->ncols * 16)) {
+		t->oom = true;
+		return;
 	}
 	for (size_t i = 0; i < t->ncols; i++) {
 		char *s = text_neutralise(cells[i] ? cells[i] : "", false);

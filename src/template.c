@@ -157,14 +157,8 @@ struct parse {
 
 static bool push(struct parse *p, enum tok_type type, const char *s, size_t n, int line)
 {
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 32;
-		struct tok *v = realloc(p->v, cap * sizeof *v);
-		if (!v)
-			return false;
-		p->v = v;
-		p->cap = cap;
-	}
+	if (!array_reserve(&p->v, &p->cap, p->n + 1, sizeof *p->v, 32))
+		return false;
 	p->v[p->n++] = (struct tok){type, s, n, line};
 	return true;
 }

@@ -399,15 +399,10 @@ enum dk_status workflow_queue_owed_notices(struct db *db, const struct acting *b
 	size_t n = 0, cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			int64_t *p = realloc(ids, cap * sizeof *p);
-			if (!p) {
-				sqlite3_reset(st);
-				free(ids);
-				return dk_fail(err, DK_STORAGE, "out of memory");
-			}
-			ids = p;
+		if (!array_reserve(&ids, &cap, n + 1, sizeof *ids, 16)) {
+			sqlite3_reset(st);
+			free(ids);
+			return dk_fail(err, DK_STORAGE, "out of memory");
 		}
 		ids[n++] = sqlite3_column_int64(st, 0);
 	}

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "text.h"
 #include "ui_internal.h"
 
@@ -176,14 +177,8 @@ void ui_draw_footer(struct ui *ui, int y, const struct ui_key *keys)
 
 void ui_lines_add(struct ui_lines *l, enum ui_style st, const char *text)
 {
-	if (l->n == l->cap) {
-		int cap = l->cap ? l->cap * 2 : 64;
-		struct ui_line *p = realloc(l->v, (size_t)cap * sizeof *p);
-		if (!p)
-			return;
-		l->v = p;
-		l->cap = cap;
-	}
+	if (!array_reserve(&l->v, &l->cap, (size_t)l->n + 1, sizeof *l->v, 64))
+		return;
 	l->v[l->n].text = strdup(text);
 	l->v[l->n].style = st;
 	if (l->v[l->n].text)

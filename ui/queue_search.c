@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "queue_view.h"
 #include "text.h"
 
@@ -40,7 +41,8 @@ struct search {
 	struct qview *queue; /* under this screen: its title's counts */
 	char text[TEXT_SHORT_MAX + 1];
 	struct qrow *results;
-	int n, cap, cursor, top;
+	int n, cursor, top;
+	size_t cap;
 	struct queue_note_scan scan;
 	bool searching; /* notes still to look at */
 	int64_t span;   /* events per idle slice */
@@ -70,14 +72,8 @@ static int add_hit(const struct demand_row *d, enum queue_match m, const char *w
 			return 0;
 	if (s->n >= SEARCH_MAX)
 		return 1;
-	if (s->n == s->cap) {
-		int cap = s->cap ? s->cap * 2 : 64;
-		struct qrow *p = realloc(s->results, (size_t)cap * sizeof *p);
-		if (!p)
-			return 1;
-		s->results = p;
-		s->cap = cap;
-	}
+	if (!array_reserve(&s->results, &s->cap, (size_t)s->n + 1, sizeof *s->results, 64))
+		return 1;
 	struct qrow *r = &s->results[s->n];
 	if (!qrow_set(r, d, NULL))
 		return 1;

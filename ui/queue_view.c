@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "demand.h"
 #include "queue_view.h"
 #include "text.h"
@@ -81,22 +82,17 @@ bool qrow_set(struct qrow *r, const struct demand_row *d, const struct queue_key
 /* Reading rows into a list. */
 struct gather {
 	struct qrow *rows;
-	int n, cap;
+	int n;
+	size_t cap;
 	bool oom;
 };
 
 static int gather_row(const struct demand_row *d, const struct queue_key *k, void *ctx)
 {
 	struct gather *g = ctx;
-	if (g->n == g->cap) {
-		int cap = g->cap ? g->cap * 2 : 32;
-		struct qrow *p = realloc(g->rows, (size_t)cap * sizeof *p);
-		if (!p) {
-			g->oom = true;
-			return 1;
-		}
-		g->rows = p;
-		g->cap = cap;
+	if (!array_reserve(&g->rows, &g->cap, (size_t)g->n + 1, sizeof *g->rows, 32)) {
+		g->oom = true;
+		return 1;
 	}
 	if (!qrow_set(&g->rows[g->n], d, k)) {
 		g->oom = true;
@@ -182,7 +178,8 @@ static void fill_from(struct ui *ui, struct qview *v, const struct queue_key *fr
 				free(up.rows);
 				free(g.rows);
 				g.rows = all;
-				g.cap = g.n = up.n + g.n;
+				g.n += up.n;
+				g.cap = (size_t)g.n;
 				v->cursor += up.n;
 				memset(&up, 0, sizeof up);
 			}

@@ -170,7 +170,8 @@ struct ui_line {
 
 struct ui_lines {
 	struct ui_line *v;
-	int n, cap;
+	int n;
+	size_t cap;
 };
 
 void ui_lines_add(struct ui_lines *l, enum ui_style st, const char *text);

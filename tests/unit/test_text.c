@@ -3,10 +3,12 @@
  * Every escape sequence below is one an attacker could put in a requester's name or a note. */
 #include "helpers.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
+#include "table.h"
 #include "text.h"
 
 static void check_ok(const char *s, size_t max, bool multiline, bool required)
@@ -328,6 +330,47 @@ static void test_json_and_csv_cells(void **state)
 	expect_csv("line\r\nnext", "\"line\r\nnext\"");
 }
 
+/* Arrays grow by doubling from the first capacity; a size that would overflow is refused with the
+ * array left as it was. */
+static void test_array_reserve(void **state)
+{
+	(void)state;
+	int *v = NULL;
+	size_t cap = 0;
+	assert_true(array_reserve(&v, &cap, 1, sizeof *v, 4));
+	assert_int_equal(cap, 4);
+	v[0] = 7;
+	assert_true(array_reserve(&v, &cap, 4, sizeof *v, 4));
+	assert_int_equal(cap, 4);
+	assert_true(array_reserve(&v, &cap, 9, sizeof *v, 4));
+	assert_int_equal(cap, 16);
+	assert_int_equal(v[0], 7);
+	int *before = v;
+	assert_false(array_reserve(&v, &cap, SIZE_MAX / 2, sizeof *v, 4));
+	assert_ptr_equal(v, before);
+	assert_int_equal(cap, 16);
+	free(v);
+}
+
+/* A table pads columns to their widest cell by display width, right-aligns the columns asked for,
+ * neutralises every cell and leaves no trailing spaces. */
+static void test_table(void **state)
+{
+	(void)state;
+	struct table t;
+	struct buf b;
+	buf_init(&b);
+	buf_puts(&b, "x ");
+	table_init(&t, 3, 2);
+	table_row(&t, (const char *[]){"Name", "N", ""});
+	table_row(&t, (const char *[]){"K\303\266ln\033]52;c;AA\a", "1234", "z"});
+	table_put(&t, &b, 2);
+	table_free(&t);
+	assert_string_equal(b.data, "x   Name                 N\n"
+				    "  K\303\266ln^[]52;c;AA^G  1234  z\n");
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +386,8 @@ int main(void)
 		cmocka_unit_test(test_width),
 		cmocka_unit_test(test_fit),
 		cmocka_unit_test(test_json_and_csv_cells),
+		cmocka_unit_test(test_array_reserve),
+		cmocka_unit_test(test_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
