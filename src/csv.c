@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "text.h"
 
 enum csv_state {
 	ST_RECORD,   /* between records: nothing of the next one read yet */
@@ -49,7 +50,6 @@ struct csv_reader {
 	char error[160];
 };
 
-static const unsigned char bom_bytes[3] = {0xef, 0xbb, 0xbf};
 
 struct csv_reader *csv_new(const char *name, const struct csv_limits *lim, csv_record_fn fn, void *ctx)
 {
@@ -363,33 +363,21 @@ static enum dk_status feed(struct csv_reader *r, const char *data, size_t n, str
 	return DK_OK;
 }
 
+static enum dk_status sink(void *r, const char *data, size_t n, struct dk_error *err)
+{
+	return feed(r, data, n, err);
+}
+
 enum dk_status csv_feed(struct csv_reader *r, const char *data, size_t n, struct dk_error *err)
 {
-	/* A byte order mark is only looked for at the very start, possibly split across calls. */
-	while (r->bom < 3 && n > 0) {
-		if ((unsigned char)*data == bom_bytes[r->bom]) {
-			r->bom++;
-			data++, n--;
-			continue;
-		}
-		int matched = r->bom;
-		r->bom = 3;
-		enum dk_status s = feed(r, (const char *)bom_bytes, (size_t)matched, err);
-		if (s)
-			return s;
-	}
-	return feed(r, data, n, err);
+	return text_skip_bom(&r->bom, data, n, sink, r, err);
 }
 
 enum dk_status csv_finish(struct csv_reader *r, struct dk_error *err)
 {
-	if (r->bom > 0 && r->bom < 3) {
-		int matched = r->bom;
-		r->bom = 3;
-		enum dk_status s = feed(r, (const char *)bom_bytes, (size_t)matched, err);
-		if (s)
-			return s;
-	}
+	enum dk_status s = text_skip_bom_end(&r->bom, sink, r, err);
+	if (s)
+		return s;
 	switch (r->state) {
 	case ST_RECORD: return DK_OK;
 	case ST_QUOTED:

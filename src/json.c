@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "text.h"
 
 enum scan_state {
 	SC_BEGIN, /* before the opening [ */
@@ -70,7 +71,6 @@ struct json_reader {
 	struct dk_error failure;
 };
 
-static const unsigned char bom_bytes[3] = {0xef, 0xbb, 0xbf};
 
 struct json_reader *json_new(const char *name, enum json_mode mode, size_t record_max, json_record_fn fn, void *ctx)
 {
@@ -783,20 +783,8 @@ static enum dk_status failed(struct json_reader *r, enum dk_status s, struct dk_
 	return s;
 }
 
-static enum dk_status feed_bom(struct json_reader *r, const char *data, size_t n, struct dk_error *err)
+static enum dk_status sink(void *r, const char *data, size_t n, struct dk_error *err)
 {
-	while (r->bom < 3 && n > 0) {
-		if ((unsigned char)*data == bom_bytes[r->bom]) {
-			r->bom++;
-			data++, n--;
-			continue;
-		}
-		int matched = r->bom;
-		r->bom = 3;
-		enum dk_status s = feed(r, (const char *)bom_bytes, (size_t)matched, err);
-		if (s)
-			return s;
-	}
 	return feed(r, data, n, err);
 }
 
@@ -804,18 +792,14 @@ enum dk_status json_feed(struct json_reader *r, const char *data, size_t n, stru
 {
 	if (r->failed)
 		return dk_fail(err, r->failure.status, "%s", r->failure.msg);
-	return failed(r, feed_bom(r, data, n, err), err);
+	return failed(r, text_skip_bom(&r->bom, data, n, sink, r, err), err);
 }
 
 static enum dk_status finish(struct json_reader *r, struct dk_error *err)
 {
-	if (r->bom > 0 && r->bom < 3) {
-		int matched = r->bom;
-		r->bom = 3;
-		enum dk_status s = feed(r, (const char *)bom_bytes, (size_t)matched, err);
-		if (s)
-			return s;
-	}
+	enum dk_status s = text_skip_bom_end(&r->bom, sink, r, err);
+	if (s)
+		return s;
 	if (r->mode == JSON_LINES) {
 		bool blank = !r->elem_over;
 		for (size_t i = 0; blank && i < r->elem.len; i++)

@@ -161,3 +161,28 @@ size_t text_fit(const char *s, size_t cols, char *out, size_t outsz)
 		out[o] = '\0';
 	return w;
 }
+
+static const unsigned char bom_bytes[3] = {0xef, 0xbb, 0xbf};
+
+enum dk_status text_skip_bom_end(int *bom, text_sink sink, void *ctx, struct dk_error *err)
+{
+	int matched = *bom;
+	*bom = 3;
+	return matched > 0 && matched < 3 ? sink(ctx, (const char *)bom_bytes, (size_t)matched, err) : DK_OK;
+}
+
+enum dk_status text_skip_bom(int *bom, const char *data, size_t n, text_sink sink, void *ctx,
+			     struct dk_error *err)
+{
+	while (*bom < 3 && n > 0) {
+		if ((unsigned char)*data == bom_bytes[*bom]) {
+			++*bom;
+			data++, n--;
+			continue;
+		}
+		enum dk_status s = text_skip_bom_end(bom, sink, ctx, err);
+		if (s)
+			return s;
+	}
+	return n ? sink(ctx, data, n, err) : DK_OK;
+}

@@ -36,4 +36,13 @@ size_t text_width(const char *s);
  * returns the columns used. */
 size_t text_fit(const char *s, size_t cols, char *out, size_t outsz);
 
+/* Input that arrives in pieces, passed on to sink with a UTF-8 byte order mark at its very start
+ * left out (the mark may be split across pieces). *bom starts at 0: bytes of a mark matched so far,
+ * 3 once decided. */
+typedef enum dk_status (*text_sink)(void *ctx, const char *data, size_t n, struct dk_error *err);
+enum dk_status text_skip_bom(int *bom, const char *data, size_t n, text_sink sink, void *ctx,
+			     struct dk_error *err);
+/* At the end of the input: passes on the start of a mark that never completed. */
+enum dk_status text_skip_bom_end(int *bom, text_sink sink, void *ctx, struct dk_error *err);
+
 #endif

@@ -409,6 +409,17 @@ static void test_failure_sticks(void **state)
 	buf_free(&sn.out);
 }
 
+/* A byte order mark at the very start is left out, in whatever pieces it arrives; anywhere else, or
+ * cut short, its bytes are input like any other. */
+static void test_bom(void **state)
+{
+	(void)state;
+	expect(JSON_ARRAY, "\xef\xbb\xbf[{\"a\":1}]", "1#1{a=num:1}\n");
+	expect(JSON_LINES, "\xef\xbb\xbf{\"a\":1}\n", "1#1{a=num:1}\n");
+	expect_fatal(JSON_ARRAY, "\xef\xbb[]", "", "t.json:1: expected a JSON array of objects, starting with '['");
+	expect_fatal(JSON_ARRAY, "\xef", "", "t.json:1: expected a JSON array of objects, starting with '['");
+}
+
 /* Inputs the fuzzer found troublesome once; each must read without a crash or a leak. */
 static void test_fuzz_regressions(void **state)
 {
@@ -433,6 +444,7 @@ int main(void)
 		cmocka_unit_test(test_array),          cmocka_unit_test(test_array_errors),
 		cmocka_unit_test(test_raw_and_reset),  cmocka_unit_test(test_callback_stops),
 		cmocka_unit_test(test_failure_sticks), cmocka_unit_test(test_fuzz_regressions),
+		cmocka_unit_test(test_bom),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
