@@ -1,4 +1,4 @@
-/* schema.h: the migrations in schema/, compiled into the program (see schema/embed.sh). */
+/* schema.h: the migrations in schema/, compiled into the program (see scripts/embed.sh). */
 #ifndef DOCKET_SCHEMA_H
 #define DOCKET_SCHEMA_H
 

@@ -17,7 +17,7 @@
 #define DOCKET_TEMPLATES_DIR "/usr/local/share/docket/templates"
 #endif
 
-/* The defaults in templates/, compiled in by templates/embed.sh. */
+/* The defaults in templates/, compiled in by scripts/embed.sh. */
 struct template_default {
 	const char *name;
 	const char *text;
