@@ -246,8 +246,29 @@ static size_t plain_run(const char *p, size_t n, bool quoted)
 	return i;
 }
 
+/* What ends a field, read in state from: a comma begins the next field, a line feed ends the record
+ * (*s its status), a carriage return waits for its line feed. False when c is none of these. */
+static bool field_end(struct csv_reader *r, char c, enum csv_state from, enum dk_status *s, struct dk_error *err)
+{
+	if (c == ',') {
+		add_raw(r, &c, 1);
+		next_field(r);
+		r->state = ST_FIELD;
+	} else if (c == '\n') {
+		r->line++;
+		*s = end_record(r, err);
+	} else if (c == '\r') {
+		r->cr_from = from;
+		r->state = ST_CR;
+	} else {
+		return false;
+	}
+	return true;
+}
+
 static enum dk_status feed(struct csv_reader *r, const char *data, size_t n, struct dk_error *err)
 {
+	enum dk_status s = DK_OK;
 	size_t i = 0;
 	while (i < n) {
 		if (r->state == ST_UNQUOTED || r->state == ST_QUOTED) {
@@ -267,8 +288,7 @@ static enum dk_status feed(struct csv_reader *r, const char *data, size_t n, str
 					r->state = ST_RECORD; /* an empty line */
 					continue;
 				}
-				enum dk_status s = end_record(r, err);
-				if (s)
+				if ((s = end_record(r, err)))
 					return s;
 				continue;
 			}
@@ -293,40 +313,17 @@ static enum dk_status feed(struct csv_reader *r, const char *data, size_t n, str
 				add_raw(r, &c, 1);
 				r->quote_line = r->line;
 				r->state = ST_QUOTED;
-			} else if (c == ',') {
-				add_raw(r, &c, 1);
-				next_field(r);
-			} else if (c == '\n') {
-				r->line++;
-				enum dk_status s = end_record(r, err);
-				if (s)
-					return s;
-			} else if (c == '\r') {
-				r->cr_from = ST_FIELD;
-				r->state = ST_CR;
-			} else {
+			} else if (!field_end(r, c, ST_FIELD, &s, err)) {
 				add_both(r, &c, 1);
 				r->state = ST_UNQUOTED;
 			}
-			continue;
+			break;
 		case ST_UNQUOTED:
-			if (c == ',') {
-				add_raw(r, &c, 1);
-				next_field(r);
-				r->state = ST_FIELD;
-			} else if (c == '\n') {
-				r->line++;
-				enum dk_status s = end_record(r, err);
-				if (s)
-					return s;
-			} else if (c == '\r') {
-				r->cr_from = ST_UNQUOTED;
-				r->state = ST_CR;
-			} else { /* a quote */
+			if (!field_end(r, c, ST_UNQUOTED, &s, err)) { /* a quote */
 				set_error(r, "field %zu: a quote inside an unquoted field", r->n);
 				add_both(r, &c, 1);
 			}
-			continue;
+			break;
 		case ST_QUOTED:
 			if (c == '"') {
 				add_raw(r, &c, 1);
@@ -340,25 +337,15 @@ static enum dk_status feed(struct csv_reader *r, const char *data, size_t n, str
 			if (c == '"') {
 				add_both(r, &c, 1);
 				r->state = ST_QUOTED;
-			} else if (c == ',') {
-				add_raw(r, &c, 1);
-				next_field(r);
-				r->state = ST_FIELD;
-			} else if (c == '\n') {
-				r->line++;
-				enum dk_status s = end_record(r, err);
-				if (s)
-					return s;
-			} else if (c == '\r') {
-				r->cr_from = ST_QUOTE;
-				r->state = ST_CR;
-			} else {
+			} else if (!field_end(r, c, ST_QUOTE, &s, err)) {
 				set_error(r, "field %zu: text after the closing quote", r->n);
 				add_both(r, &c, 1);
 				r->state = ST_UNQUOTED;
 			}
-			continue;
+			break;
 		}
+		if (s)
+			return s;
 	}
 	return DK_OK;
 }
