@@ -29,6 +29,15 @@ static struct cform *cform_new(const struct demand *d)
 	return c;
 }
 
+/* A form on demand d, titled "Demand ID: what"; NULL when out of memory. */
+static struct form *demand_form(const struct demand *d, const char *what, int nfields, form_submit_fn submit)
+{
+	char title[160];
+	snprintf(title, sizeof title, "Demand %lld: %s", (long long)d->id, what);
+	struct cform *c = cform_new(d);
+	return c ? form_new(title, nfields, submit, c, free) : NULL;
+}
+
 void case_changed(struct ui *ui, const char *fmt, ...)
 {
 	char msg[512];
@@ -164,9 +173,7 @@ static enum dk_status note_submit(struct ui *ui, struct form *f, void *ctx, stru
 
 void case_form_note(struct ui *ui, const struct demand *d)
 {
-	char title[120];
-	snprintf(title, sizeof title, "Demand %lld: add a note", (long long)d->id);
-	struct form *f = form_new(title, 1, note_submit, cform_new(d), free);
+	struct form *f = demand_form(d, "add a note", 1, note_submit);
 	if (!f)
 		return;
 	field_text(&f->fields[0], "note", "Note", true, TEXT_LONG_MAX, "");
@@ -189,9 +196,7 @@ static enum dk_status assign_submit(struct ui *ui, struct form *f, void *ctx, st
 
 void case_form_assign(struct ui *ui, const struct demand *d)
 {
-	char title[120];
-	snprintf(title, sizeof title, "Demand %lld: assign", (long long)d->id);
-	struct form *f = form_new(title, 1, assign_submit, cform_new(d), free);
+	struct form *f = demand_form(d, "assign", 1, assign_submit);
 	if (!f)
 		return;
 	char **names, **labels;
@@ -242,9 +247,7 @@ static enum dk_status order_submit(struct ui *ui, struct form *f, void *ctx, str
 
 void case_form_order(struct ui *ui, const struct demand *d)
 {
-	char title[120];
-	snprintf(title, sizeof title, "Demand %lld: non-disclosure order", (long long)d->id);
-	struct form *f = form_new(title, 6, order_submit, cform_new(d), free);
+	struct form *f = demand_form(d, "non-disclosure order", 6, order_submit);
 	if (!f)
 		return;
 	/* The order in force (else the last one) comes filled in, so that updating it is quick. */
@@ -287,9 +290,7 @@ static enum dk_status verify_submit(struct ui *ui, struct form *f, void *ctx, st
 
 void case_form_verify(struct ui *ui, const struct demand *d)
 {
-	char title[120];
-	snprintf(title, sizeof title, "Demand %lld: the requester's identity was verified", (long long)d->id);
-	struct form *f = form_new(title, 2, verify_submit, cform_new(d), free);
+	struct form *f = demand_form(d, "the requester's identity was verified", 2, verify_submit);
 	if (!f)
 		return;
 	static const char *const labels[] = {"callback to a known number", "official e-mail domain",
@@ -313,9 +314,7 @@ static enum dk_status extend_submit(struct ui *ui, struct form *f, void *ctx, st
 
 void case_form_extend(struct ui *ui, const struct demand *d)
 {
-	char title[120];
-	snprintf(title, sizeof title, "Demand %lld: extend the deadline", (long long)d->id);
-	struct form *f = form_new(title, 2, extend_submit, cform_new(d), free);
+	struct form *f = demand_form(d, "extend the deadline", 2, extend_submit);
 	if (!f)
 		return;
 	field_text(&f->fields[0], "due", "New deadline", true, 40, "");
@@ -339,9 +338,7 @@ static enum dk_status notice_submit(struct ui *ui, struct form *f, void *ctx, st
 void case_form_notice(struct ui *ui, const struct demand *d)
 {
 	static const char *const vias[] = {"letter", "phone", "email", NULL};
-	char title[120];
-	snprintf(title, sizeof title, "Demand %lld: the customer was told", (long long)d->id);
-	struct form *f = form_new(title, 2, notice_submit, cform_new(d), free);
+	struct form *f = demand_form(d, "the customer was told", 2, notice_submit);
 	if (!f)
 		return;
 	field_choice(&f->fields[0], "via", "By", vias, "letter");
