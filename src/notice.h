@@ -102,6 +102,10 @@ enum dk_status notice_retry(struct db *db, const struct acting *by, int64_t id, 
 enum dk_status notice_cancel(struct db *db, const struct acting *by, int64_t id, const char *reason,
 			     struct dk_error *err);
 
+/* Checks how and when a person gave a letter: via is one of letter, phone, email; at is ISO-8601
+ * (now when NULL) and not in the future. *t is the time. */
+enum dk_status notice_check_given(const char *via, const char *at, int64_t *t, struct dk_error *err);
+
 /* Records that a person delivered a queued or failed notice via letter, phone or email at time at
  * (ISO-8601; now when NULL). For a customer notice this is the notice the waiting period runs
  * from, and it is refused while, or for a time when, an order was in force. */

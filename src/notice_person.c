@@ -12,7 +12,6 @@
 #include "text.h"
 #include "when.h"
 
-static const char *const vias[] = {"letter", "phone", "email", NULL};
 
 enum dk_status notice_cancel_pending(struct db *db, int64_t demand_id, int64_t now, struct buf *ch,
 				     struct dk_error *err)
@@ -392,20 +391,28 @@ static enum dk_status do_delivered(struct db *db, const struct acting *by, int64
 	return s;
 }
 
+enum dk_status notice_check_given(const char *via, const char *at, int64_t *t, struct dk_error *err)
+{
+	static const char *const vias[] = {"letter", "phone", "email", NULL};
+	enum dk_status s;
+	if (!demand_name_known(vias, via))
+		return dk_fail(err, DK_INVALID, "via: \"%.40s\" is not one of letter, phone, email", via ? via : "");
+	*t = when_now();
+	if (at && (s = when_parse("at", at, t, err)))
+		return s;
+	if (*t > when_now() + 300)
+		return dk_fail(err, DK_INVALID, "at: %s is in the future", at);
+	return DK_OK;
+}
+
 enum dk_status notice_delivered(struct db *db, const struct acting *by, int64_t id, const char *via, const char *at,
 				struct dk_error *err)
 {
 	enum dk_status s = check_actor(by, id, err);
 	if (s)
 		return s;
-	if (!demand_name_known(vias, via))
-		return dk_fail(err, DK_INVALID, "via: \"%.40s\" is not one of letter, phone, email", via ? via : "");
-	int64_t t = when_now();
-	if (at && (s = when_parse("at", at, &t, err)))
-		return s;
-	if (t > when_now() + 300)
-		return dk_fail(err, DK_INVALID, "at: %s is in the future", at);
-	if ((s = db_begin(db, err)))
+	int64_t t;
+	if ((s = notice_check_given(via, at, &t, err)) || (s = db_begin(db, err)))
 		return s;
 	if ((s = do_delivered(db, by, id, via, t, err))) {
 		db_rollback(db);

@@ -417,15 +417,10 @@ enum dk_status workflow_queue_owed_notices(struct db *db, const struct acting *b
 enum dk_status workflow_notice_record(struct db *db, const struct acting *by, int64_t id, const char *via,
 				      const char *at, struct dk_error *err)
 {
-	static const char *const vias[] = {"letter", "phone", "email", NULL};
-	enum dk_status s;
-	if (!demand_name_known(vias, via))
-		return dk_fail(err, DK_INVALID, "via: \"%.40s\" is not one of letter, phone, email", via ? via : "");
-	int64_t t = when_now();
-	if (at && (s = when_parse("at", at, &t, err)))
+	int64_t t;
+	enum dk_status s = notice_check_given(via, at, &t, err);
+	if (s)
 		return s;
-	if (t > when_now() + 300)
-		return dk_fail(err, DK_INVALID, "at: %s is in the future", at);
 	struct facts f;
 	WITH_DEMAND(db, by, id, 0, f, err, do_notice(db, by, &f, via, t, err));
 }
