@@ -310,6 +310,16 @@ static int outcome_index(const char *key)
 	return -1;
 }
 
+/* A row of the ranked times to close: n closed in all, this one of rank rn took dur seconds. */
+static void take_rank(struct report_close_time *c, int64_t n, int64_t rn, int64_t dur)
+{
+	c->closed = n;
+	if (rn == (n + 1) / 2)
+		c->median = dur;
+	if (rn == (9 * n + 9) / 10)
+		c->p90 = dur;
+}
+
 /* Figure 8: nearest-rank median and 90th percentile of the seconds from receipt to closing, by
  * outcome (one window pass), and over every closed demand (another). */
 static enum dk_status close_times(struct db *db, struct report *r, struct dk_error *err)
@@ -330,13 +340,8 @@ static enum dk_status close_times(struct db *db, struct report *r, struct dk_err
 		int o = outcome_index((const char *)sqlite3_column_text(st, 0));
 		if (o < 0)
 			continue; /* an outcome the report does not know: the reconciliation names it */
-		struct report_close_time *c = &r->close_time[o];
-		int64_t n = sqlite3_column_int64(st, 1), rn = sqlite3_column_int64(st, 2);
-		c->closed = n;
-		if (rn == (n + 1) / 2)
-			c->median = sqlite3_column_int64(st, 3);
-		if (rn == (9 * n + 9) / 10)
-			c->p90 = sqlite3_column_int64(st, 3);
+		take_rank(&r->close_time[o], sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
+			  sqlite3_column_int64(st, 3));
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -352,14 +357,8 @@ static enum dk_status close_times(struct db *db, struct report *r, struct dk_err
 		return DK_STORAGE;
 	bind_report(st, r);
 	struct report_close_time *all = &r->close_time[RO_PENDING];
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t n = sqlite3_column_int64(st, 0), rn = sqlite3_column_int64(st, 1);
-		all->closed = n;
-		if (rn == (n + 1) / 2)
-			all->median = sqlite3_column_int64(st, 2);
-		if (rn == (9 * n + 9) / 10)
-			all->p90 = sqlite3_column_int64(st, 2);
-	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		take_rank(all, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? DK_OK : db_error(db, "computing the times to close", err);
 }
