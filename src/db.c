@@ -195,11 +195,7 @@ static enum dk_status migrate(struct db *db, struct dk_error *err)
 			 DOCKET_APPLICATION_ID);
 		s = exec(db, sql, "recording the schema version", err);
 	}
-	if (s) {
-		db_rollback(db);
-		return s;
-	}
-	return db_commit(db, err);
+	return db_end(db, s, err);
 }
 
 enum dk_status db_open(const char *path, enum db_mode mode, struct db **out, struct dk_error *err)
@@ -364,6 +360,14 @@ void db_rollback(struct db *db)
 	db->npolicy = 0;
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+enum dk_status db_end(struct db *db, enum dk_status s, struct dk_error *err)
+{
+	if (!s)
+		return db_commit(db, err);
+	db_rollback(db);
+	return s;
 }
 
 int64_t db_data_version(struct db *db)

@@ -43,6 +43,8 @@ int db_schema_version(struct db *db);
 enum dk_status db_begin(struct db *db, struct dk_error *err);
 enum dk_status db_commit(struct db *db, struct dk_error *err);
 void db_rollback(struct db *db);
+/* Ends what db_begin began: commits when s is DK_OK, else rolls back and returns s. */
+enum dk_status db_end(struct db *db, enum dk_status s, struct dk_error *err);
 
 /* A counter that changes whenever another connection commits (PRAGMA data_version). */
 int64_t db_data_version(struct db *db);

@@ -341,11 +341,7 @@ enum dk_status demand_add(struct db *db, const struct acting *by, const struct d
 	if ((s = db_begin(db, err)))
 		return s;
 	s = insert_demand(db, by, in, NULL, id, err);
-	if (s) {
-		db_rollback(db);
-		return s;
-	}
-	return db_commit(db, err);
+	return db_end(db, s, err);
 }
 
 enum dk_status demand_insert(struct db *db, const struct acting *by, const struct demand_input *in,

@@ -220,11 +220,7 @@ enum dk_status notice_edit(struct db *db, const struct acting *by, int64_t id, i
 		return s;
 	if ((s = db_begin(db, err)))
 		return s;
-	if ((s = do_edit(db, by, id, expect_version, recipient, subject, body, err))) {
-		db_rollback(db);
-		return s;
-	}
-	return db_commit(db, err);
+	return db_end(db, do_edit(db, by, id, expect_version, recipient, subject, body, err), err);
 }
 
 static enum dk_status do_retry(struct db *db, const struct acting *by, int64_t id, struct dk_error *err)
@@ -275,11 +271,7 @@ enum dk_status notice_retry(struct db *db, const struct acting *by, int64_t id, 
 	enum dk_status s = check_actor(by, id, err);
 	if (s || (s = db_begin(db, err)))
 		return s;
-	if ((s = do_retry(db, by, id, err))) {
-		db_rollback(db);
-		return s;
-	}
-	return db_commit(db, err);
+	return db_end(db, do_retry(db, by, id, err), err);
 }
 
 static enum dk_status do_cancel(struct db *db, const struct acting *by, int64_t id, const char *reason,
@@ -321,11 +313,7 @@ enum dk_status notice_cancel(struct db *db, const struct acting *by, int64_t id,
 	enum dk_status s = check_actor(by, id, err);
 	if (s || (s = text_check("reason", reason, TEXT_LONG_MAX, true, true, err)) || (s = db_begin(db, err)))
 		return s;
-	if ((s = do_cancel(db, by, id, reason, err))) {
-		db_rollback(db);
-		return s;
-	}
-	return db_commit(db, err);
+	return db_end(db, do_cancel(db, by, id, reason, err), err);
 }
 
 static enum dk_status do_delivered(struct db *db, const struct acting *by, int64_t id, const char *via, int64_t at,
@@ -414,9 +402,5 @@ enum dk_status notice_delivered(struct db *db, const struct acting *by, int64_t 
 	int64_t t;
 	if ((s = notice_check_given(via, at, &t, err)) || (s = db_begin(db, err)))
 		return s;
-	if ((s = do_delivered(db, by, id, via, t, err))) {
-		db_rollback(db);
-		return s;
-	}
-	return db_commit(db, err);
+	return db_end(db, do_delivered(db, by, id, via, t, err), err);
 }

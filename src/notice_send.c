@@ -70,11 +70,7 @@ static enum dk_status requeue_interrupted(struct db *db, struct dk_error *err)
 		s = DK_STORAGE;
 	else
 		s = db_exec_stmt(db, st, "requeueing interrupted sends", err);
-	if (s) {
-		db_rollback(db);
-		return s;
-	}
-	return db_commit(db, err);
+	return db_end(db, s, err);
 }
 
 /* The ids to try, in order: those due (or just the one asked for). */

@@ -100,12 +100,8 @@ enum dk_status customer_add(struct db *db, const struct acting *by, const struct
 	s = ch.oom ? dk_fail(err, DK_STORAGE, "out of memory")
 		   : audit_append(db, 0, by, "customer_added", ch.data, "", now, err);
 	buf_free(&ch);
-	if (s)
-		goto fail;
-	return db_commit(db, err);
 fail:
-	db_rollback(db);
-	return s;
+	return db_end(db, s, err);
 }
 
 enum dk_status customer_find(struct db *db, const char *tenant, int64_t *id, struct dk_error *err)

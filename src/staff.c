@@ -145,11 +145,7 @@ enum dk_status staff_add(struct db *db, const struct acting *by, const char *log
 	if ((s = db_begin(db, err)))
 		return s;
 	s = insert_staff(db, by, login, name, r, err);
-	if (s) {
-		db_rollback(db);
-		return s;
-	}
-	return db_commit(db, err);
+	return db_end(db, s, err);
 }
 
 enum dk_status staff_bootstrap(struct db *db, const char *login, int *made, struct dk_error *err)
@@ -174,11 +170,7 @@ enum dk_status staff_bootstrap(struct db *db, const char *login, int *made, stru
 	} else if (n < 0) {
 		s = db_error(db, "reading staff", err);
 	}
-	if (s) {
-		db_rollback(db);
-		return s;
-	}
-	return db_commit(db, err);
+	return db_end(db, s, err);
 }
 
 enum dk_status staff_list(struct db *db, int (*fn)(const struct staff *, void *), void *ctx, struct dk_error *err)

@@ -491,11 +491,7 @@ enum dk_status workflow_move(struct db *db, const struct acting *by, const struc
 			       by->actor);
 	if ((s = db_begin(db, err)))
 		return s;
-	if ((s = do_move(db, by, req, err))) {
-		db_rollback(db);
-		return s;
-	}
-	return db_commit(db, err);
+	return db_end(db, do_move(db, by, req, err), err);
 }
 
 enum dk_status workflow_allowed(struct db *db, int64_t id, int (*fn)(const struct allowed_move *, void *), void *ctx,

@@ -23,12 +23,9 @@
 				       (by)->actor);                                                                   \
 		if ((s_ = db_begin(db, err)))                                                                          \
 			return s_;                                                                                     \
-		if ((s_ = wf_load_facts(db, id, &(f), err)) || (s_ = wf_check_version(&(f), expect, err)) ||           \
-		    (s_ = (body))) {                                                                                   \
-			db_rollback(db);                                                                               \
-			return s_;                                                                                     \
-		}                                                                                                      \
-		return db_commit(db, err);                                                                             \
+		if (!(s_ = wf_load_facts(db, id, &(f), err)) && !(s_ = wf_check_version(&(f), expect, err)))          \
+			s_ = (body);                                                                                   \
+		return db_end(db, s_, err);                                                                            \
 	} while (0)
 
 static enum dk_status do_assign(struct db *db, const struct acting *by, const struct facts *f, const char *login,
