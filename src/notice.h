@@ -102,6 +102,10 @@ enum dk_status notice_retry(struct db *db, const struct acting *by, int64_t id, 
 enum dk_status notice_cancel(struct db *db, const struct acting *by, int64_t id, const char *reason,
 			     struct dk_error *err);
 
+/* The reference of an order on the demand in force at time t, into out ("" when none). */
+enum dk_status notice_order_in_force(struct db *db, int64_t demand_id, int64_t t, char *out, size_t n,
+				     struct dk_error *err);
+
 /* Checks how and when a person gave a letter: via is one of letter, phone, email; at is ISO-8601
  * (now when NULL) and not in the future. *t is the time. */
 enum dk_status notice_check_given(const char *via, const char *at, int64_t *t, struct dk_error *err);

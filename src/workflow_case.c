@@ -317,18 +317,10 @@ static enum dk_status do_notice(struct db *db, const struct acting *by, const st
 	if (at < f->received_at)
 		return dk_fail(err, DK_INVALID, "demand %lld: at: %s is before the demand was received", id, when);
 	/* A notice dated back into an order's term is as forbidden as one sent now. */
-	sqlite3_stmt *st = db_stmt(db,
-				   "SELECT EXISTS (SELECT 1 FROM nd_order AS o WHERE o.demand_id = ?1"
-				   " AND (o.lifted_at IS NULL OR o.lifted_at > ?2)"
-				   " AND (o.indefinite = 1 OR o.expires_at IS NULL OR o.expires_at > ?2))",
-				   err);
-	if (!st)
-		return DK_STORAGE;
-	sqlite3_bind_int64(st, 1, f->id);
-	sqlite3_bind_int64(st, 2, at);
-	int gagged = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	if (gagged)
+	char order[TEXT_SHORT_MAX + 1];
+	if ((s = notice_order_in_force(db, f->id, at, order, sizeof order, err)))
+		return s;
+	if (*order)
 		return dk_fail(err, DK_REFUSED,
 			       "demand %lld: a non-disclosure order was in force at %s: the customer may not have been "
 			       "told then",
