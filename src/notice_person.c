@@ -13,6 +13,22 @@
 #include "when.h"
 
 
+/* Steps an UPDATE that cancels letters, RETURNING id, kind: each one cancelled goes into the
+ * changes ch. doing names the work for an error. */
+static enum dk_status note_cancelled(struct db *db, sqlite3_stmt *st, struct buf *ch, const char *doing,
+				     struct dk_error *err)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char what[64];
+		snprintf(what, sizeof what, "#%lld %s", (long long)sqlite3_column_int64(st, 0),
+			 (const char *)sqlite3_column_text(st, 1));
+		audit_change(ch, "notice", what, "cancelled");
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? DK_OK : db_error(db, doing, err);
+}
+
 enum dk_status notice_cancel_pending(struct db *db, int64_t demand_id, int64_t now, struct buf *ch,
 				     struct dk_error *err)
 {
@@ -26,15 +42,7 @@ enum dk_status notice_cancel_pending(struct db *db, int64_t demand_id, int64_t n
 		return DK_STORAGE;
 	sqlite3_bind_int64(st, 1, demand_id);
 	sqlite3_bind_int64(st, 2, now);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char what[64];
-		snprintf(what, sizeof what, "#%lld %s", (long long)sqlite3_column_int64(st, 0),
-			 (const char *)sqlite3_column_text(st, 1));
-		audit_change(ch, "notice", what, "cancelled");
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DK_OK : db_error(db, "cancelling the demand's letters", err);
+	return note_cancelled(db, st, ch, "cancelling the demand's letters", err);
 }
 
 enum dk_status notice_record_delivery(struct db *db, int64_t demand_id, const char *kind, const char *via, int64_t at,
@@ -94,14 +102,7 @@ enum dk_status notice_record_delivery(struct db *db, int64_t demand_id, const ch
 	sqlite3_bind_int64(st, 1, demand_id);
 	sqlite3_bind_int64(st, 2, *id);
 	sqlite3_bind_int64(st, 3, now);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char what[64];
-		snprintf(what, sizeof what, "#%lld %s", (long long)sqlite3_column_int64(st, 0),
-			 (const char *)sqlite3_column_text(st, 1));
-		audit_change(ch, "notice", what, "cancelled");
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DK_OK : db_error(db, "recording the notice", err);
+	return note_cancelled(db, st, ch, "recording the notice", err);
 }
 
 /* Loads the notice inside the transaction and checks that a person may change it now. */
