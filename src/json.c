@@ -368,6 +368,17 @@ static struct pmember *new_member(struct json_reader *r)
  * kept); 2 and deeper: checked only. */
 static void parse_value(struct parser *ps, int level, struct pvalue *out);
 
+/* After a member or an item: true when a comma says another follows; false after the closing
+ * character (read) or an error. */
+static bool another(struct parser *ps, char close)
+{
+	skip_ws(ps);
+	if (ps->p < ps->end && (*ps->p == ',' || *ps->p == close))
+		return *ps->p++ == ',';
+	perr(ps, "expected ',' or '%c' after a value", close);
+	return false;
+}
+
 static void parse_object(struct parser *ps, int level, struct pvalue *out)
 {
 	ps->p++; /* { */
@@ -408,19 +419,8 @@ static void parse_object(struct parser *ps, int level, struct pvalue *out)
 			strings_truncate(ps->r, mark); /* not kept */
 			out->nested = true;
 		}
-		if (ps->failed)
+		if (ps->failed || !another(ps, '}'))
 			return;
-		skip_ws(ps);
-		if (ps->p < ps->end && *ps->p == ',') {
-			ps->p++;
-			continue;
-		}
-		if (ps->p < ps->end && *ps->p == '}') {
-			ps->p++;
-			return;
-		}
-		perr(ps, "expected ',' or '}' after a value");
-		return;
 	}
 }
 
@@ -450,17 +450,8 @@ static void parse_array(struct parser *ps, int level, struct pvalue *out)
 			strings_truncate(ps->r, mark);
 			out->nested = true;
 		}
-		skip_ws(ps);
-		if (ps->p < ps->end && *ps->p == ',') {
-			ps->p++;
-			continue;
-		}
-		if (ps->p < ps->end && *ps->p == ']') {
-			ps->p++;
+		if (!another(ps, ']'))
 			return;
-		}
-		perr(ps, "expected ',' or ']' after a value");
-		return;
 	}
 }
 
