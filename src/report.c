@@ -11,6 +11,7 @@
 
 #include "country.h"
 #include "db_internal.h"
+#include "text.h"
 #include "when.h"
 
 const char *const report_outcome_keys[RO_COUNT] = {
@@ -599,22 +600,6 @@ void report_days(int64_t seconds, char *out, size_t n)
 	int64_t a = neg ? -seconds : seconds;
 	int64_t tenths = (a * 10 + WHEN_DAY / 2) / WHEN_DAY;
 	snprintf(out, n, "%s%lld.%lld", neg && tenths ? "-" : "", (long long)(tenths / 10), (long long)(tenths % 10));
-}
-
-void report_thousands(int64_t v, char *out, size_t n)
-{
-	char digits[32];
-	snprintf(digits, sizeof digits, "%lld", (long long)(v < 0 ? -v : v));
-	size_t len = strlen(digits), o = 0;
-	if (v < 0 && o + 1 < n)
-		out[o++] = '-';
-	for (size_t i = 0; i < len && o + 1 < n; i++) {
-		if (i && (len - i) % 3 == 0 && o + 1 < n)
-			out[o++] = ',';
-		if (o + 1 < n)
-			out[o++] = digits[i];
-	}
-	out[o] = '\0';
 }
 
 void report_band_text(const struct report_band *b, char *out, size_t n)

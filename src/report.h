@@ -157,8 +157,6 @@ void report_write_html(const struct report *r, struct buf *out);
 void report_pct(int64_t count, int64_t total, char *out, size_t n);
 /* "4.5": seconds as days, rounded half up to one decimal. */
 void report_days(int64_t seconds, char *out, size_t n);
-/* "12,345": with thousands separators, for people. */
-void report_thousands(int64_t v, char *out, size_t n);
 /* "250–499" (an en dash) */
 void report_band_text(const struct report_band *b, char *out, size_t n);
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "text.h"
 #include "when.h"
 
 #define CHART_W 680 /* px: 180 mm, the printable width of A4 with 15 mm margins */
@@ -40,7 +41,7 @@ static void esc(struct buf *b, const char *s)
 static void num(struct buf *b, int64_t v)
 {
 	char t[32];
-	report_thousands(v, t, sizeof t);
+	text_thousands(v, t, sizeof t);
 	buf_puts(b, t);
 }
 
@@ -299,9 +300,9 @@ void report_write_html(const struct report *r, struct buf *b)
 	buf_puts(b, "<p class=\"note\">Preservation requests and national-security process are not in the totals; "
 		    "they are reported on their own below, national-security process only in bands.</p>\n");
 	buf_puts(b, "<div class=\"cards\">");
-	report_thousands(r->demands, t, sizeof t);
+	text_thousands(r->demands, t, sizeof t);
 	card(b, "demands received", t);
-	report_thousands(r->identifiers, t, sizeof t);
+	text_thousands(r->identifiers, t, sizeof t);
 	card(b, "accounts or identifiers specified", t);
 	report_pct(r->outcome[RO_CONTENT] + r->outcome[RO_NON_CONTENT], r->demands, t, sizeof t);
 	strcat(t, "%");

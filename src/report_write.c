@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "table.h"
+#include "text.h"
 #include "when.h"
 
 static const char *const short_outcome[RO_COUNT] = {
@@ -45,8 +46,8 @@ static void text_rows(struct buf *b, const char *dimension, const struct report_
 	table_init(&t, 3, 6);
 	table_row(&t, (const char *[]){dimension, "Demands", "Identifiers"});
 	for (size_t i = 0; i < n; i++) {
-		report_thousands(rows[i].demands, d, sizeof d);
-		report_thousands(rows[i].identifiers, id, sizeof id);
+		text_thousands(rows[i].demands, d, sizeof d);
+		text_thousands(rows[i].identifiers, id, sizeof id);
 		table_row(&t, (const char *[]){rows[i].label, d, id});
 	}
 	tt_put(&t, b);
@@ -55,7 +56,7 @@ static void text_rows(struct buf *b, const char *dimension, const struct report_
 static void text_scalar(struct table *t, const char *label, int64_t v, int64_t of)
 {
 	char n[32], p[32] = "";
-	report_thousands(v, n, sizeof n);
+	text_thousands(v, n, sizeof n);
 	if (of >= 0) {
 		report_pct(v, of, p, sizeof p);
 		strcat(p, "%");
@@ -118,12 +119,12 @@ void report_write_text(const struct report *r, struct buf *b)
 	for (size_t k = 0; k < nb; k++) {
 		char cells[3 + RO_COUNT][32];
 		const char *row[3 + RO_COUNT] = {rows[k].label};
-		report_thousands(rows[k].demands, cells[1], sizeof cells[1]);
-		report_thousands(rows[k].identifiers, cells[2], sizeof cells[2]);
+		text_thousands(rows[k].demands, cells[1], sizeof cells[1]);
+		text_thousands(rows[k].identifiers, cells[2], sizeof cells[2]);
 		row[1] = cells[1];
 		row[2] = cells[2];
 		for (int i = 0; i < RO_COUNT; i++) {
-			report_thousands(rows[k].outcome[i], cells[3 + i], sizeof cells[3 + i]);
+			text_thousands(rows[k].outcome[i], cells[3 + i], sizeof cells[3 + i]);
 			row[3 + i] = cells[3 + i];
 		}
 		table_row(&t, row);
@@ -158,7 +159,7 @@ void report_write_text(const struct report *r, struct buf *b)
 	for (int i = 0; i < RO_COUNT; i++) {
 		const struct report_close_time *k = &r->close_time[i];
 		char m[32] = "-", q[32] = "-";
-		report_thousands(k->closed, n1, sizeof n1);
+		text_thousands(k->closed, n1, sizeof n1);
 		if (k->closed) {
 			report_days(k->median, m, sizeof m);
 			report_days(k->p90, q, sizeof q);
@@ -189,8 +190,8 @@ void report_write_text(const struct report *r, struct buf *b)
 	for (int k = 0; k < REPORT_TREND; k++) {
 		const struct report_trend *q = &r->trend[k];
 		int64_t disclosed = q->outcome[RO_CONTENT] + q->outcome[RO_NON_CONTENT];
-		report_thousands(q->demands, n1, sizeof n1);
-		report_thousands(disclosed, n2, sizeof n2);
+		text_thousands(q->demands, n1, sizeof n1);
+		text_thousands(disclosed, n2, sizeof n2);
 		report_pct(disclosed, q->demands, p, sizeof p);
 		strcat(p, "%");
 		table_row(&t, (const char *[]){q->period.label, n1, n2, p});

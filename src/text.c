@@ -1,6 +1,7 @@
 /* text.c: UTF-8 checks, neutralising control characters, display width. */
 #include "text.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -185,4 +186,20 @@ enum dk_status text_skip_bom(int *bom, const char *data, size_t n, text_sink sin
 			return s;
 	}
 	return n ? sink(ctx, data, n, err) : DK_OK;
+}
+
+void text_thousands(int64_t v, char *out, size_t n)
+{
+	char digits[32];
+	snprintf(digits, sizeof digits, "%lld", (long long)(v < 0 ? -v : v));
+	size_t len = strlen(digits), o = 0;
+	if (v < 0 && o + 1 < n)
+		out[o++] = '-';
+	for (size_t i = 0; i < len && o + 1 < n; i++) {
+		if (i && (len - i) % 3 == 0 && o + 1 < n)
+			out[o++] = ',';
+		if (o + 1 < n)
+			out[o++] = digits[i];
+	}
+	out[o] = '\0';
 }

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "status.h"
 
@@ -35,6 +36,9 @@ size_t text_width(const char *s);
 /* Writes s into out (size outsz), cut to at most cols columns without splitting a character;
  * returns the columns used. */
 size_t text_fit(const char *s, size_t cols, char *out, size_t outsz);
+
+/* "12,345": a count with thousands separators, for people (truncated to fit n). */
+void text_thousands(int64_t v, char *out, size_t n);
 
 /* Input that arrives in pieces, passed on to sink with a UTF-8 byte order mark at its very start
  * left out (the mark may be split across pieces). *bom starts at 0: bytes of a mark matched so far,

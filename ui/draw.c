@@ -79,21 +79,6 @@ void ui_put_right(struct ui *ui, int y, int x, int width, const char *s, attr_t 
 	free(n);
 }
 
-void ui_count(int64_t n, char *out, size_t sz)
-{
-	char digits[32];
-	snprintf(digits, sizeof digits, "%lld", (long long)(n < 0 ? -n : n));
-	size_t len = strlen(digits), o = 0;
-	if (n < 0 && o + 1 < sz)
-		out[o++] = '-';
-	for (size_t i = 0; i < len && o + 1 < sz; i++) {
-		if (i && (len - i) % 3 == 0 && o + 1 < sz)
-			out[o++] = ',';
-		out[o++] = digits[i];
-	}
-	out[o] = '\0';
-}
-
 int ui_body_rows(const struct ui *ui, int *first)
 {
 	*first = 1;

@@ -252,7 +252,7 @@ static void outbox_draw(struct ui *ui, struct screen *s)
 	struct oview *v = (struct oview *)s;
 	const char *dot = ui_dot(ui);
 	char title[300], waiting[32], person[64];
-	ui_count(v->counts.waiting, waiting, sizeof waiting);
+	text_thousands(v->counts.waiting, waiting, sizeof waiting);
 	snprintf(person, sizeof person, "%lld need%s a person", (long long)v->counts.needs_person,
 		 v->counts.needs_person == 1 ? "s" : "");
 	int prefix;

@@ -572,16 +572,16 @@ void qview_draw_title(struct ui *ui, const struct qview *v)
 	 * the bar as late rows do in the list. */
 	if (v->have_counts && v->letters.needs_person) {
 		char n[32];
-		ui_count(v->letters.needs_person, n, sizeof n);
+		text_thousands(v->letters.needs_person, n, sizeof n);
 		snprintf(alert, sizeof alert, "%s letter%s need%s a person (l)", n,
 			 v->letters.needs_person == 1 ? "" : "s", v->letters.needs_person == 1 ? "s" : "");
 	}
 	if (v->have_counts) {
 		char open[32], late[32], soon[32], order[32];
-		ui_count(v->counts.open, open, sizeof open);
-		ui_count(v->counts.late, late, sizeof late);
-		ui_count(v->counts.due_soon, soon, sizeof soon);
-		ui_count(v->counts.under_order, order, sizeof order);
+		text_thousands(v->counts.open, open, sizeof open);
+		text_thousands(v->counts.late, late, sizeof late);
+		text_thousands(v->counts.due_soon, soon, sizeof soon);
+		text_thousands(v->counts.under_order, order, sizeof order);
 		snprintf(title, sizeof title, "%s%s%s%s%s%s open %s %s late %s %s due within %lldd %s %s under order",
 			 lead, alert, alert[0] ? " " : "", alert[0] ? dot : "", alert[0] ? " " : "", open, dot, late,
 			 dot, soon, (long long)(ui->soon / WHEN_DAY), dot, order);

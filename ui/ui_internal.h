@@ -150,8 +150,6 @@ int ui_put(struct ui *ui, int y, int x, int width, const char *s, attr_t a, bool
 /* Like ui_put, aligned to the right of the width. */
 void ui_put_right(struct ui *ui, int y, int x, int width, const char *s, attr_t a);
 void ui_fill(int y, int x, int width, attr_t a);
-/* A count with thousands separators. */
-void ui_count(int64_t n, char *out, size_t sz);
 /* The ellipsis and separators for this terminal: "…" and "·" in UTF-8, "~" and "|" otherwise. */
 const char *ui_ellipsis(const struct ui *ui);
 const char *ui_dot(const struct ui *ui);

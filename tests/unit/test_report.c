@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "report.h"
+#include "text.h"
 #include "when.h"
 
 static int64_t at(const char *iso)
@@ -394,13 +395,13 @@ static void test_number_formats(void **state)
 	assert_string_equal(s, "45.0");
 	report_days(0, s, sizeof s);
 	assert_string_equal(s, "0.0");
-	report_thousands(0, s, sizeof s);
+	text_thousands(0, s, sizeof s);
 	assert_string_equal(s, "0");
-	report_thousands(999, s, sizeof s);
+	text_thousands(999, s, sizeof s);
 	assert_string_equal(s, "999");
-	report_thousands(1000, s, sizeof s);
+	text_thousands(1000, s, sizeof s);
 	assert_string_equal(s, "1,000");
-	report_thousands(1234567, s, sizeof s);
+	text_thousands(1234567, s, sizeof s);
 	assert_string_equal(s, "1,234,567");
 	struct report_band b = {250, 499};
 	report_band_text(&b, s, sizeof s);
