@@ -741,17 +741,7 @@ static int show_table(struct cli *c, const struct demand *d)
 		field(&t, "Flags", buf1);
 	}
 	for (size_t i = 0; i < d->n_orders; i++) {
-		const struct nd_order *o = &d->orders[i];
-		char ex[32] = "", li[32] = "";
-		if (o->expires_at)
-			when_format_date(o->expires_at, ex, sizeof ex);
-		if (o->lifted_at)
-			when_format_date(o->lifted_at, li, sizeof li);
-		snprintf(buf1, sizeof buf1, "%s%s%s: %s%s%s%s%s%s", o->reference, *o->statute ? " " : "", o->statute,
-			 o->in_force ? "IN FORCE" : "ended", o->indefinite ? ", indefinite" : "",
-			 *ex ? ", expires " : "", ex, *li ? ", lifted " : "", li);
-		if (o->challenged)
-			strncat(buf1, ", challenged", sizeof buf1 - strlen(buf1) - 1);
+		demand_order_format(&d->orders[i], buf1, sizeof buf1);
 		field(&t, i ? "" : "Orders", buf1);
 	}
 	for (size_t i = 0; i < d->n_verifications; i++) {

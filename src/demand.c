@@ -52,6 +52,18 @@ unsigned demand_category_parse(const char *s)
 	return 0;
 }
 
+void demand_order_format(const struct nd_order *o, char *out, size_t n)
+{
+	char ex[16] = "", li[16] = "";
+	if (o->expires_at)
+		when_format_date(o->expires_at, ex, sizeof ex);
+	if (o->lifted_at)
+		when_format_date(o->lifted_at, li, sizeof li);
+	snprintf(out, n, "%s%s%s: %s%s%s%s%s%s%s", o->reference, *o->statute ? " " : "", o->statute,
+		 o->in_force ? "IN FORCE" : "ended", o->indefinite ? ", indefinite" : "", *ex ? ", expires " : "", ex,
+		 *li ? ", lifted " : "", li, o->challenged ? ", challenged" : "");
+}
+
 void demand_categories_format(unsigned mask, const char *sep, char *out, size_t n)
 {
 	size_t used = 0;

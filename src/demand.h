@@ -119,6 +119,9 @@ struct nd_order {
 	bool in_force;     /* now */
 };
 
+/* An order on one line, for people: "NDO-7 18 U.S.C. 2705(b): IN FORCE, expires 2027-01-31". */
+void demand_order_format(const struct nd_order *o, char *out, size_t n);
+
 struct verification {
 	char *method;
 	char *note;

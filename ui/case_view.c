@@ -157,15 +157,7 @@ static void build(struct ui *ui, struct cview *v, int width)
 		add_field(v, "Disclosed", b1, width);
 	}
 	for (size_t i = 0; i < d->n_orders; i++) {
-		const struct nd_order *o = &d->orders[i];
-		char ex[16] = "", li[16] = "";
-		if (o->expires_at)
-			when_format_date(o->expires_at, ex, sizeof ex);
-		if (o->lifted_at)
-			when_format_date(o->lifted_at, li, sizeof li);
-		snprintf(b1, sizeof b1, "%s%s%s: %s%s%s%s%s%s%s", o->reference, *o->statute ? " " : "", o->statute,
-			 o->in_force ? "IN FORCE" : "ended", o->indefinite ? ", indefinite" : "",
-			 *ex ? ", expires " : "", ex, *li ? ", lifted " : "", li, o->challenged ? ", challenged" : "");
+		demand_order_format(&d->orders[i], b1, sizeof b1);
 		add_field(v, i ? "" : "Orders", b1, width);
 	}
 	if (!d->n_orders)
