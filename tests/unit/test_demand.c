@@ -658,6 +658,24 @@ static void test_get_missing(void **state)
 	FX_CONTAINS(fx->err.msg, "demand 4242");
 }
 
+/* An order on one line, as docket show and the case screen print it. */
+static void test_order_format(void **state)
+{
+	(void)state;
+	char out[200];
+	int64_t t;
+	struct dk_error err;
+	assert_int_equal(when_parse("expires", "2027-01-31", &t, &err), DK_OK);
+	struct nd_order o = {.reference = "NDO-7", .statute = "18 U.S.C. 2705(b)", .expires_at = t, .in_force = true};
+	demand_order_format(&o, out, sizeof out);
+	assert_string_equal(out, "NDO-7 18 U.S.C. 2705(b): IN FORCE, expires 2027-01-31");
+	struct nd_order ended = {.reference = "NDO-8", .statute = "", .indefinite = true, .lifted_at = t, .challenged = true};
+	demand_order_format(&ended, out, sizeof out);
+	assert_string_equal(out, "NDO-8: ended, indefinite, lifted 2027-01-31, challenged");
+	demand_order_format(&o, out, 12);
+	assert_string_equal(out, "NDO-7 18 U.");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -672,6 +690,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_name_lists_match_schema, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_list, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_get_missing, fx_setup, fx_teardown),
+		cmocka_unit_test(test_order_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
