@@ -44,6 +44,16 @@ int cli_cmd_init(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* Progress on a terminal, on one line that the next overwrites. */
+static void demo_progress(void *ctx, int64_t done, int64_t total, bool indexing)
+{
+	*(bool *)ctx = true;
+	if (indexing)
+		fputs("\rdocket demo: building indexes        ", stderr);
+	else
+		fprintf(stderr, "\rdocket demo: %lld of %lld", (long long)done, (long long)total);
+}
+
 int cli_cmd_demo(struct cli *c, int argc, char **argv)
 {
 	enum { O_COUNT = 1, O_SEED, O_ASOF };
@@ -87,8 +97,15 @@ int cli_cmd_demo(struct cli *c, int argc, char **argv)
 	int made;
 	if (staff_bootstrap(c->db, staff_os_login(), &made, &err) || (rc = cli_acting(c)))
 		return rc ? rc : cli_fail(&err);
-	o.progress = isatty(STDERR_FILENO);
-	if (demo_generate(c->db, &c->who, &o, &err))
+	bool shown = false;
+	if (isatty(STDERR_FILENO)) {
+		o.progress = demo_progress;
+		o.progress_ctx = &shown;
+	}
+	rc = demo_generate(c->db, &c->who, &o, &err) ? DK_STORAGE : 0;
+	if (shown)
+		fputc('\n', stderr);
+	if (rc)
 		return cli_fail(&err);
 	printf("%lld demands written to ", (long long)o.count);
 	cli_put_safe(stdout, db_path(c->db));

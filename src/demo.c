@@ -714,20 +714,15 @@ enum dk_status demo_generate(struct db *db, const struct acting *by, const struc
 		if (!ix.n && ((s = db_commit(db, err)) || (s = db_begin(db, err))))
 			break;
 		if (o->progress)
-			fprintf(stderr, "\rdocket demo: %lld of %lld", (long long)n + 1, (long long)o->count);
+			o->progress(o->progress_ctx, n + 1, o->count, false);
 	}
 	if (!s && ix.n && o->progress)
-		fputs("\rdocket demo: building indexes        ", stderr);
+		o->progress(o->progress_ctx, o->count, o->count, true);
 	if (!s)
 		s = db_indexes_restore(db, &ix, err);
 	else
 		db_indexes_forget(&ix); /* a rollback brings dropped indexes back with it */
-	if (s)
-		db_rollback(db);
-	else
-		s = db_commit(db, err);
-	if (o->progress && o->count > DEMO_BATCH)
-		fputc('\n', stderr);
+	s = db_end(db, s, err);
 out:
 	db_load_mode(db, DB_LOAD_DEMO, false, fresh);
 	buf_free(&d->ch);

@@ -13,7 +13,10 @@ struct demo_options {
 	int64_t count; /* demands to write */
 	int64_t seed;  /* the same seed and as_of give the same demands */
 	int64_t as_of; /* the data ends here (UTC seconds; the start of a day) */
-	bool progress; /* print progress on stderr; the CLI sets it on a terminal only */
+	/* When set, called after each batch of demands with how many are made; on a fresh database,
+	 * with indexing true once all are made and the indexes are being built. */
+	void (*progress)(void *ctx, int64_t done, int64_t total, bool indexing);
+	void *progress_ctx;
 };
 
 /* Adds staff, customers and requesters when missing, then demands spread over the eight quarters
