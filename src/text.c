@@ -66,6 +66,10 @@ enum dk_status text_check(const char *field, const char *s, size_t max, bool mul
 		return dk_fail(err, DK_INVALID, "%s: %zu bytes is longer than the limit of %zu", field, n, max);
 	size_t i = 0;
 	while (i < n) {
+		if (s[i] >= 0x20 && s[i] < 0x7f) { /* printable ASCII, most of what is checked */
+			i++;
+			continue;
+		}
 		unsigned cp;
 		size_t len = text_utf8_decode(s + i, n - i, &cp);
 		if (len == 0)
@@ -172,8 +176,7 @@ enum dk_status text_skip_bom_end(int *bom, text_sink sink, void *ctx, struct dk_
 	return matched > 0 && matched < 3 ? sink(ctx, (const char *)bom_bytes, (size_t)matched, err) : DK_OK;
 }
 
-enum dk_status text_skip_bom(int *bom, const char *data, size_t n, text_sink sink, void *ctx,
-			     struct dk_error *err)
+enum dk_status text_skip_bom(int *bom, const char *data, size_t n, text_sink sink, void *ctx, struct dk_error *err)
 {
 	while (*bom < 3 && n > 0) {
 		if ((unsigned char)*data == bom_bytes[*bom]) {
