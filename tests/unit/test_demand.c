@@ -23,15 +23,16 @@ static void test_add_every_field(void **state)
 		.channel = "portal",
 		.instrument = "search_warrant",
 		.customer = "acme-eu",
-		.requester = {
-			.name = "Special Agent Dana Scully",
-			.kind = "law_enforcement",
-			.agency = "FBI Washington Field Office",
-			.jurisdiction = "US-DC",
-			.contact_name = "Fox Mulder",
-			.email = "dscully@fbi.example",
-			.phone = "+1 202 555 0100",
-		},
+		.requester =
+			{
+				.name = "Special Agent Dana Scully",
+				.kind = "law_enforcement",
+				.agency = "FBI Washington Field Office",
+				.jurisdiction = "US-DC",
+				.contact_name = "Fox Mulder",
+				.email = "dscully@fbi.example",
+				.phone = "+1 202 555 0100",
+			},
 		.identifiers = ids,
 		.n_identifiers = 4,
 		.categories = cats,
@@ -123,7 +124,7 @@ static void test_add_defaults(void **state)
 	demand_free(&d);
 }
 
-static const char *const counted[] = {"demand",         "event",    "requester", "demand_identifier",
+static const char *const counted[] = {"demand",          "event",    "requester", "demand_identifier",
 				      "demand_category", "customer", "staff",     NULL};
 
 struct counts {
@@ -556,11 +557,11 @@ static void test_list(void **state)
 	struct fx *fx = *state;
 	const int64_t H = 3600, D = WHEN_DAY;
 	/* Deadlines in received: two days after receipt, or one for an emergency. */
-	int64_t a = add_received(fx, "LST-A", 1 * D, false, NULL);           /* due in 1 day */
-	int64_t b = add_received(fx, "LST-B", 3 * D, false, NULL);           /* 1 day late */
+	int64_t a = add_received(fx, "LST-A", 1 * D, false, NULL);                      /* due in 1 day */
+	int64_t b = add_received(fx, "LST-B", 3 * D, false, NULL);                      /* 1 day late */
 	int64_t c = add_received(fx, "LST-C", 0, false, "zz-unique-9981@acme.example"); /* due in 2 days */
-	int64_t d = add_received(fx, "LST-D", 2 * D + 2 * H, true, NULL);    /* 1 day 2 hours late */
-	int64_t e = add_received(fx, "OLD-E", 5 * D, false, NULL);           /* closed below */
+	int64_t d = add_received(fx, "LST-D", 2 * D + 2 * H, true, NULL);               /* 1 day 2 hours late */
+	int64_t e = add_received(fx, "OLD-E", 5 * D, false, NULL);                      /* closed below */
 	FX_OK(fx, fx_move(fx, &fx->intake, e, "closed", "withdrawn", "requester withdrew by phone"));
 
 	struct demand_filter f = {0};
@@ -646,6 +647,40 @@ static void test_list(void **state)
 	f.limit = 1;
 	l = list(fx, &f);
 	assert_ids(&l, 1, (int64_t[]){d});
+	f = (struct demand_filter){0};
+
+	/* Closed demands come newest first, a limit takes the newest; one that kept a deadline (none
+	 * does through the workflow, but the order must not depend on it) is in its place by id. */
+	FX_OK(fx, fx_move(fx, &fx->intake, b, "closed", "withdrawn", NULL));
+	FX_OK(fx, fx_move(fx, &fx->intake, c, "closed", "withdrawn", NULL));
+	sqlite3 *h = fx_raw_open(fx);
+	char sql[80];
+	snprintf(sql, sizeof sql, "UPDATE demand SET due_at = 1 WHERE id = %lld", (long long)c);
+	assert_int_equal(fx_raw_exec(h, sql), SQLITE_OK);
+	f.status = "closed";
+	l = list(fx, &f);
+	assert_ids(&l, 3, (int64_t[]){e, c, b});
+	f.limit = 2;
+	l = list(fx, &f);
+	assert_ids(&l, 2, (int64_t[]){e, c});
+	f.limit = 1;
+	l = list(fx, &f);
+	assert_ids(&l, 1, (int64_t[]){e});
+
+	/* One state: those with a deadline by it, then those without one by id. */
+	int64_t g = add_received(fx, "LST-G", 0, false, NULL);
+	int64_t k = add_received(fx, "LST-K", 0, false, NULL);
+	snprintf(sql, sizeof sql, "UPDATE demand SET due_at = NULL WHERE id IN (%lld, %lld)", (long long)d,
+		 (long long)k);
+	assert_int_equal(fx_raw_exec(h, sql), SQLITE_OK);
+	sqlite3_close(h);
+	f.status = "received";
+	f.limit = 0;
+	l = list(fx, &f);
+	assert_ids(&l, 3, (int64_t[]){g, d, k});
+	f.limit = 2;
+	l = list(fx, &f);
+	assert_ids(&l, 2, (int64_t[]){g, d});
 }
 
 static void test_get_missing(void **state)
@@ -669,7 +704,8 @@ static void test_order_format(void **state)
 	struct nd_order o = {.reference = "NDO-7", .statute = "18 U.S.C. 2705(b)", .expires_at = t, .in_force = true};
 	demand_order_format(&o, out, sizeof out);
 	assert_string_equal(out, "NDO-7 18 U.S.C. 2705(b): IN FORCE, expires 2027-01-31");
-	struct nd_order ended = {.reference = "NDO-8", .statute = "", .indefinite = true, .lifted_at = t, .challenged = true};
+	struct nd_order ended = {
+		.reference = "NDO-8", .statute = "", .indefinite = true, .lifted_at = t, .challenged = true};
 	demand_order_format(&ended, out, sizeof out);
 	assert_string_equal(out, "NDO-8: ended, indefinite, lifted 2027-01-31, challenged");
 	demand_order_format(&o, out, 12);
