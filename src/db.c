@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -198,6 +199,33 @@ static enum dk_status migrate(struct db *db, struct dk_error *err)
 	return db_end(db, s, err);
 }
 
+/* How long a command waits for another one's write to end before it gives up. */
+#define DB_BUSY_MS 10000
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* SQLite's own busy handler sleeps up to 100 ms between tries. With several writers that each
+ * hold the lock for a few milliseconds, such a waiter can miss every gap between them until it
+ * gives up. Trying again every millisecond or two takes the first gap; the sleep stays short
+ * enough to cost nothing. */
+static int busy_wait(void *ctx, int count)
+{
+	struct db *db = ctx;
+	int64_t now = monotonic_ms();
+	if (count == 0)
+		db->busy_since_ms = now;
+	if (now - db->busy_since_ms >= DB_BUSY_MS)
+		return 0;
+	struct timespec pause = {0, (count < 20 ? 1 : 2) * 1000000L};
+	nanosleep(&pause, NULL);
+	return 1;
+}
+
 enum dk_status db_open(const char *path, enum db_mode mode, struct db **out, struct dk_error *err)
 {
 	*out = NULL;
@@ -243,7 +271,7 @@ enum dk_status db_open(const char *path, enum db_mode mode, struct db **out, str
 			    db->h ? sqlite3_errmsg(db->h) : "out of memory");
 		goto fail;
 	}
-	sqlite3_busy_timeout(db->h, 10000);
+	sqlite3_busy_handler(db->h, busy_wait, db);
 	/* Each command is a short process: checkpointing and deleting the WAL on every exit would
 	 * cost more fsyncs than the command's own write. SQLite checkpoints as the WAL grows. */
 	sqlite3_db_config(db->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);

@@ -28,6 +28,7 @@ struct db {
 		int64_t value;
 	} policy[8];
 	int npolicy;
+	int64_t busy_since_ms; /* when the current wait for a lock began (see busy_wait in db.c) */
 };
 
 /* A prepared statement for a string literal, cached for the life of the connection, reset and

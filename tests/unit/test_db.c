@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -334,6 +336,42 @@ static void test_data_version_sees_other_writers(void **state)
 	assert_int_equal(db_policy(fx->db, "due_soon_days", 1), 8);
 }
 
+/* A write waits while another process holds the write lock, and goes ahead once it is released. */
+static void test_write_waits_for_another_writer(void **state)
+{
+	struct fx *fx = *state;
+	int ready[2];
+	assert_int_equal(pipe(ready), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		sqlite3 *h = NULL;
+		int ok = sqlite3_open_v2(fx->path, &h, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+			 sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+		if (write(ready[1], ok ? "y" : "n", 1) != 1)
+			ok = 0;
+		usleep(400 * 1000);
+		ok = ok && sqlite3_exec(h, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+		sqlite3_close(h);
+		_exit(ok ? 0 : 1);
+	}
+	char c = 0;
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	assert_int_equal(c, 'y');
+	close(ready[0]), close(ready[1]);
+	int64_t before = fx_count(fx, "demand");
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fx_add_ref(fx, "WAIT-1");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	int64_t waited_ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	assert_true(waited_ms >= 300); /* it did wait for the other writer */
+	assert_int_equal(fx_count(fx, "demand"), before + 1);
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /* A big WAL is copied back and truncated when the connection closes: left behind, the next process
  * would read every frame of it on open and copy it all back again at its first commit. */
 static void test_close_truncates_big_wal(void **state)
@@ -554,6 +592,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_integrity_finds_dangling_reference, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_nested_transactions, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_data_version_sees_other_writers, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_write_waits_for_another_writer, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_policy, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_close_truncates_big_wal, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_default_path, fx_setup_dir, fx_teardown),
