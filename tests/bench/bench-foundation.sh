@@ -35,6 +35,8 @@ printf '%-34s %10d MB   (target 1536 MB)\n' "database size" "$(($(stat -c %s "$d
 
 mid=$((count / 2))
 report "list --limit 50" "$(best_of 5 "$docket" --db "$db" list --limit 50)" "30 ms"
+report "list --status closed --limit 50" "$(best_of 5 "$docket" --db "$db" list --status closed --limit 50)" "30 ms"
+report "list --status in_review --limit 50" "$(best_of 5 "$docket" --db "$db" list --status in_review --limit 50)" "30 ms"
 report "show $mid" "$(best_of 5 "$docket" --db "$db" show "$mid")" "30 ms"
 report "due" "$(best_of 5 "$docket" --db "$db" due)" "300 ms"
 
