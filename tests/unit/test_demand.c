@@ -23,16 +23,15 @@ static void test_add_every_field(void **state)
 		.channel = "portal",
 		.instrument = "search_warrant",
 		.customer = "acme-eu",
-		.requester =
-			{
-				.name = "Special Agent Dana Scully",
-				.kind = "law_enforcement",
-				.agency = "FBI Washington Field Office",
-				.jurisdiction = "US-DC",
-				.contact_name = "Fox Mulder",
-				.email = "dscully@fbi.example",
-				.phone = "+1 202 555 0100",
-			},
+		.requester = {
+			.name = "Special Agent Dana Scully",
+			.kind = "law_enforcement",
+			.agency = "FBI Washington Field Office",
+			.jurisdiction = "US-DC",
+			.contact_name = "Fox Mulder",
+			.email = "dscully@fbi.example",
+			.phone = "+1 202 555 0100",
+		},
 		.identifiers = ids,
 		.n_identifiers = 4,
 		.categories = cats,
@@ -124,7 +123,7 @@ static void test_add_defaults(void **state)
 	demand_free(&d);
 }
 
-static const char *const counted[] = {"demand",          "event",    "requester", "demand_identifier",
+static const char *const counted[] = {"demand",         "event",    "requester", "demand_identifier",
 				      "demand_category", "customer", "staff",     NULL};
 
 struct counts {
@@ -557,11 +556,11 @@ static void test_list(void **state)
 	struct fx *fx = *state;
 	const int64_t H = 3600, D = WHEN_DAY;
 	/* Deadlines in received: two days after receipt, or one for an emergency. */
-	int64_t a = add_received(fx, "LST-A", 1 * D, false, NULL);                      /* due in 1 day */
-	int64_t b = add_received(fx, "LST-B", 3 * D, false, NULL);                      /* 1 day late */
+	int64_t a = add_received(fx, "LST-A", 1 * D, false, NULL);           /* due in 1 day */
+	int64_t b = add_received(fx, "LST-B", 3 * D, false, NULL);           /* 1 day late */
 	int64_t c = add_received(fx, "LST-C", 0, false, "zz-unique-9981@acme.example"); /* due in 2 days */
-	int64_t d = add_received(fx, "LST-D", 2 * D + 2 * H, true, NULL);               /* 1 day 2 hours late */
-	int64_t e = add_received(fx, "OLD-E", 5 * D, false, NULL);                      /* closed below */
+	int64_t d = add_received(fx, "LST-D", 2 * D + 2 * H, true, NULL);    /* 1 day 2 hours late */
+	int64_t e = add_received(fx, "OLD-E", 5 * D, false, NULL);           /* closed below */
 	FX_OK(fx, fx_move(fx, &fx->intake, e, "closed", "withdrawn", "requester withdrew by phone"));
 
 	struct demand_filter f = {0};
@@ -704,8 +703,7 @@ static void test_order_format(void **state)
 	struct nd_order o = {.reference = "NDO-7", .statute = "18 U.S.C. 2705(b)", .expires_at = t, .in_force = true};
 	demand_order_format(&o, out, sizeof out);
 	assert_string_equal(out, "NDO-7 18 U.S.C. 2705(b): IN FORCE, expires 2027-01-31");
-	struct nd_order ended = {
-		.reference = "NDO-8", .statute = "", .indefinite = true, .lifted_at = t, .challenged = true};
+	struct nd_order ended = {.reference = "NDO-8", .statute = "", .indefinite = true, .lifted_at = t, .challenged = true};
 	demand_order_format(&ended, out, sizeof out);
 	assert_string_equal(out, "NDO-8: ended, indefinite, lifted 2027-01-31, challenged");
 	demand_order_format(&o, out, 12);
