@@ -627,24 +627,23 @@ enum dk_status demand_get(struct db *db, int64_t id, struct demand **out, struct
 	"x'f48fbfbf')"                                                                                                 \
 	"  OR d.id IN (SELECT demand_id FROM event WHERE note <> '' AND instr(lower(note), lower(:search)) > 0))"
 
+/* A listing read in two parts, each through an index in its own order and cut at the limit; the
+ * outer sort sees at most twice the limit. PART is one part: its condition and its order. */
+#define PART(WHERE, ORDER)                                                                                             \
+	"SELECT * FROM (SELECT " ROW_COLUMNS ROW_FROM " WHERE " WHERE ROW_FILTERS " ORDER BY " ORDER " LIMIT :limit)"
+#define TWO_PARTS(FIRST, SECOND, ORDER) "SELECT * FROM (" FIRST " UNION ALL " SECOND ") ORDER BY " ORDER " LIMIT :limit"
 /* Demands by deadline (WHERE names which): those with a deadline in the index's order, then those
- * without one in id order; the outer sort sees at most twice the limit. */
+ * without one in id order. */
 #define BY_DEADLINE(WHERE)                                                                                             \
-	"SELECT * FROM (SELECT * FROM (SELECT " ROW_COLUMNS ROW_FROM " WHERE " WHERE                                   \
-	" AND d.due_at IS NOT NULL" ROW_FILTERS " ORDER BY d.due_at, d.id LIMIT :limit)"                               \
-	" UNION ALL SELECT * FROM (SELECT " ROW_COLUMNS ROW_FROM " WHERE " WHERE " AND d.due_at IS NULL" ROW_FILTERS   \
-	" ORDER BY d.id LIMIT :limit))"                                                                                \
-	" ORDER BY due_at IS NULL, due_at, id LIMIT :limit"
+	TWO_PARTS(PART(WHERE " AND d.due_at IS NOT NULL", "d.due_at, d.id"),                                           \
+		  PART(WHERE " AND d.due_at IS NULL", "d.id"), "due_at IS NULL, due_at, id")
 static const char list_open_sql[] = BY_DEADLINE("d.status <> 'closed'");
 static const char list_state_sql[] = BY_DEADLINE("d.status = :status");
 /* Closed demands, the newest first. A closed demand has no deadline: the first part reads
  * demand_status_due backwards in id order; the second is there for correctness alone. */
 static const char list_closed_sql[] =
-	"SELECT * FROM (SELECT * FROM (SELECT " ROW_COLUMNS ROW_FROM
-	" WHERE d.status = 'closed' AND d.due_at IS NULL" ROW_FILTERS " ORDER BY d.id DESC LIMIT :limit)"
-	" UNION ALL SELECT * FROM (SELECT " ROW_COLUMNS ROW_FROM
-	" WHERE d.status = 'closed' AND d.due_at IS NOT NULL" ROW_FILTERS " ORDER BY d.id DESC LIMIT :limit))"
-	" ORDER BY id DESC LIMIT :limit";
+	TWO_PARTS(PART("d.status = 'closed' AND d.due_at IS NULL", "d.id DESC"),
+		  PART("d.status = 'closed' AND d.due_at IS NOT NULL", "d.id DESC"), "id DESC");
 static const char list_all_sql[] =
 	"SELECT " ROW_COLUMNS ROW_FROM " WHERE 1" ROW_FILTERS " ORDER BY d.id DESC LIMIT :limit";
 
