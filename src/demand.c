@@ -211,14 +211,24 @@ enum dk_status demand_store_categories(struct db *db, int64_t id, const char *sc
 	return DK_OK;
 }
 
+/* When the demand was received: the time given, which may not be in the future, or now. */
+static enum dk_status received_time(const struct demand_input *in, int64_t now, int64_t *received, struct dk_error *err)
+{
+	*received = now;
+	enum dk_status s;
+	if (in->received && (s = when_parse("received", in->received, received, err)))
+		return s;
+	if (*received > now + 300)
+		return dk_fail(err, DK_INVALID, "received: \"%s\" is in the future", in->received);
+	return DK_OK;
+}
+
 enum dk_status demand_check_refs(struct db *db, const struct demand_input *in, struct dk_error *err)
 {
 	int64_t received;
-	enum dk_status s;
-	if (in->received && (s = when_parse("received", in->received, &received, err)))
+	enum dk_status s = received_time(in, when_now(), &received, err);
+	if (s)
 		return s;
-	if (in->received && received > when_now() + 300)
-		return dk_fail(err, DK_INVALID, "received: \"%s\" is in the future", in->received);
 	if (in->assignee && *in->assignee)
 		return staff_exists(db, in->assignee, err);
 	return DK_OK;
@@ -228,12 +238,10 @@ static enum dk_status insert_demand(struct db *db, const struct acting *by, cons
 				    struct demand_cache *cache, int64_t *id, struct dk_error *err)
 {
 	enum dk_status s;
-	int64_t now = when_now(), received = now, response_due = 0, customer_id, requester_id;
+	int64_t now = when_now(), received, response_due = 0, customer_id, requester_id;
 	const char *source = in->source && *in->source ? in->source : "manual";
-	if (in->received && (s = when_parse("received", in->received, &received, err)))
+	if ((s = received_time(in, now, &received, err)))
 		return s;
-	if (received > now + 300)
-		return dk_fail(err, DK_INVALID, "received: \"%s\" is in the future", in->received);
 	if (in->response_due && *in->response_due && (s = when_parse("due", in->response_due, &response_due, err)))
 		return s;
 	/* Every refusal before the first write (the requester may be new). */
