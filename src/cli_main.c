@@ -50,7 +50,14 @@ int cli_main(int argc, char **argv)
 		case 'd': c.db_opt = optarg; break;
 		case 'a': c.actor_opt = optarg; break;
 		case 'h': usage(stdout); return 0;
-		case 'V': printf("docket %s\n", PACKAGE_VERSION); return 0;
+		case 'V':
+#ifdef DOCKET_TEST_CLOCK
+			printf("docket %s (test clock: reads the time from DOCKET_TEST_NOW; not for use)\n",
+			       PACKAGE_VERSION);
+#else
+			printf("docket %s\n", PACKAGE_VERSION);
+#endif
+			return 0;
 		case ':': return cli_usage(NULL, "%s needs a value", argv[optind - 1]);
 		default: return cli_usage(NULL, "unknown option %s", argv[optind - 1]);
 		}

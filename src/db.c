@@ -1,6 +1,8 @@
 /* db.c: opening a docket database, migrations, transactions, backup, integrity. */
 #include "db_internal.h"
 
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,6 +16,7 @@
 
 #include "buf.h"
 #include "schema.h"
+#include "when.h"
 #include "xdg.h"
 
 /* "dkt1": marks a file as a docket database in its header. */
@@ -226,6 +229,16 @@ static int busy_wait(void *ctx, int count)
 	return 1;
 }
 
+#ifdef DOCKET_TEST_CLOCK
+/* A test build's unixepoch() with no argument is docket's clock, so that the triggers that ask
+ * "is an order in force now?" see the time the test set. With an argument it is SQLite's own. */
+static void test_unixepoch(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc, (void)argv;
+	sqlite3_result_int64(ctx, when_now());
+}
+#endif
+
 enum dk_status db_open(const char *path, enum db_mode mode, struct db **out, struct dk_error *err)
 {
 	*out = NULL;
@@ -272,6 +285,10 @@ enum dk_status db_open(const char *path, enum db_mode mode, struct db **out, str
 		goto fail;
 	}
 	sqlite3_busy_handler(db->h, busy_wait, db);
+#ifdef DOCKET_TEST_CLOCK
+	sqlite3_create_function(db->h, "unixepoch", 0, SQLITE_UTF8 | SQLITE_INNOCUOUS, NULL, test_unixepoch, NULL,
+				NULL);
+#endif
 	/* Each command is a short process: checkpointing and deleting the WAL on every exit would
 	 * cost more fsyncs than the command's own write. SQLite checkpoints as the WAL grows. */
 	sqlite3_db_config(db->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);

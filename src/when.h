@@ -12,6 +12,12 @@
 /* The current time, seconds since the epoch (UTC). */
 int64_t when_now(void);
 
+#ifdef DOCKET_TEST_CLOCK
+/* A test build's clock (configure --enable-test-clock): when_now() returns t from now on; 0 goes
+ * back to the real clock. Never compiled into a docket that can be installed. */
+void when_set_test_now(int64_t t);
+#endif
+
 /* Parses "YYYY-MM-DD" (midnight UTC) or "YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM|-HH:MM]" (a space may stand
  * for the T; no zone means UTC). Impossible dates such as 2026-02-30 are refused. */
 enum dk_status when_parse(const char *field, const char *s, int64_t *out, struct dk_error *err);
