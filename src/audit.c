@@ -14,15 +14,15 @@ static void put_u64(struct buf *b, uint64_t v)
 	buf_add(b, (const char *)x, 8);
 }
 
-static void put_str(struct buf *b, const char *s)
+static void put_bytes(struct buf *b, const char *s, size_t n)
 {
-	size_t n = s ? strlen(s) : 0;
-	put_u64(b, n);
-	buf_add(b, s ? s : "", n);
+	put_u64(b, s ? n : 0);
+	buf_add(b, s ? s : "", s ? n : 0);
 }
 
 /* The canonical content: prev_hash, then id, demand, time as 8-byte big-endian integers, then each
- * text field as an 8-byte length and its bytes. */
+ * text field as an 8-byte length and its bytes; then, for an event that records the demand's
+ * state, a 1 byte, the version, the state, whether there is an outcome and the outcome. */
 static int event_hash(struct buf *scratch, const unsigned char *prev, const struct event *e,
 		      unsigned char out[AUDIT_HASH_LEN])
 {
@@ -31,11 +31,18 @@ static int event_hash(struct buf *scratch, const unsigned char *prev, const stru
 	put_u64(scratch, (uint64_t)e->id);
 	put_u64(scratch, (uint64_t)e->demand_id);
 	put_u64(scratch, (uint64_t)e->at);
-	put_str(scratch, e->login);
-	put_str(scratch, e->actor);
-	put_str(scratch, e->action);
-	put_str(scratch, e->changes);
-	put_str(scratch, e->note);
+	put_bytes(scratch, e->login, e->n_login);
+	put_bytes(scratch, e->actor, e->n_actor);
+	put_bytes(scratch, e->action, e->n_action);
+	put_bytes(scratch, e->changes, e->n_changes);
+	put_bytes(scratch, e->note, e->n_note);
+	if (e->has_state) {
+		buf_add(scratch, "\x01", 1);
+		put_u64(scratch, (uint64_t)e->state.version);
+		put_bytes(scratch, e->state.status, e->n_status);
+		put_u64(scratch, e->state.outcome != NULL);
+		put_bytes(scratch, e->state.outcome, e->n_outcome);
+	}
 	if (scratch->oom)
 		return -1;
 	/* Fetching the algorithm and allocating a context on every event costs more than hashing
@@ -80,8 +87,46 @@ static enum dk_status load_head(struct db *db, struct dk_error *err)
 	return DK_OK;
 }
 
+/* The demand's state as its row has it now. */
+static enum dk_status current_state(struct db *db, int64_t demand_id, struct audit_state *st_out, char *status,
+				    size_t ns, char *outcome, size_t no, struct dk_error *err)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT version, status, outcome FROM demand WHERE id = ?1", err);
+	if (!st)
+		return DK_STORAGE;
+	sqlite3_bind_int64(st, 1, demand_id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		st_out->version = sqlite3_column_int64(st, 0);
+		snprintf(status, ns, "%s", (const char *)sqlite3_column_text(st, 1));
+		st_out->status = status;
+		st_out->outcome = NULL;
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+			snprintf(outcome, no, "%s", (const char *)sqlite3_column_text(st, 2));
+			st_out->outcome = outcome;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return dk_fail(err, DK_STORAGE, "internal error: an event for demand %lld, which does not exist",
+			       (long long)demand_id);
+	return rc == SQLITE_ROW ? DK_OK : db_error(db, "reading the demand", err);
+}
+
 enum dk_status audit_append(struct db *db, int64_t demand_id, const struct acting *who, const char *action,
 			    const char *changes, const char *note, int64_t at, struct dk_error *err)
+{
+	if (!demand_id)
+		return audit_append_state(db, 0, who, action, changes, note, at, NULL, err);
+	struct audit_state state;
+	char status[32], outcome[32];
+	enum dk_status s = current_state(db, demand_id, &state, status, sizeof status, outcome, sizeof outcome, err);
+	return s ? s : audit_append_state(db, demand_id, who, action, changes, note, at, &state, err);
+}
+
+enum dk_status audit_append_state(struct db *db, int64_t demand_id, const struct acting *who, const char *action,
+				  const char *changes, const char *note, int64_t at, const struct audit_state *state,
+				  struct dk_error *err)
 {
 	if (db->depth == 0)
 		return dk_fail(err, DK_STORAGE, "internal error: audit_append outside a transaction");
@@ -97,7 +142,15 @@ enum dk_status audit_append(struct db *db, int64_t demand_id, const struct actin
 		.action = action,
 		.changes = changes ? changes : "[]",
 		.note = note ? note : "",
+		.has_state = demand_id && state,
 	};
+	e.n_login = strlen(e.login), e.n_actor = strlen(e.actor), e.n_action = strlen(e.action);
+	e.n_changes = strlen(e.changes), e.n_note = strlen(e.note);
+	if (e.has_state) {
+		e.state = *state;
+		e.n_status = strlen(state->status);
+		e.n_outcome = state->outcome ? strlen(state->outcome) : 0;
+	}
 	unsigned char hash[AUDIT_HASH_LEN];
 	struct buf scratch;
 	buf_init(&scratch);
@@ -107,8 +160,8 @@ enum dk_status audit_append(struct db *db, int64_t demand_id, const struct actin
 		return dk_fail(err, DK_STORAGE, "computing the event hash failed");
 
 	sqlite3_stmt *st = db_stmt(db,
-				   "INSERT INTO event (id, demand_id, at, login, actor, action, changes, note, hash)"
-				   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+				   "INSERT INTO event (id, demand_id, at, login, actor, action, changes, note, hash,"
+				   " version, status, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 				   err);
 	if (!st)
 		return DK_STORAGE;
@@ -122,6 +175,12 @@ enum dk_status audit_append(struct db *db, int64_t demand_id, const struct actin
 	sqlite3_bind_text(st, 7, e.changes, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, e.note, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 9, hash, AUDIT_HASH_LEN, SQLITE_STATIC);
+	if (e.has_state) {
+		sqlite3_bind_int64(st, 10, e.state.version);
+		sqlite3_bind_text(st, 11, e.state.status, -1, SQLITE_STATIC);
+		if (e.state.outcome)
+			sqlite3_bind_text(st, 12, e.state.outcome, -1, SQLITE_STATIC);
+	}
 	s = db_exec_stmt(db, st, "recording the event", err);
 	if (s)
 		return s;
@@ -147,19 +206,36 @@ void audit_changes_end(struct buf *b)
 	buf_puts(b, b->len == 0 ? "[]" : "]");
 }
 
+/* A text column and its stored length (text first, so that the length is of the text form). */
+static const char *text_of(sqlite3_stmt *st, int i, size_t *n)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+	*n = t ? (size_t)sqlite3_column_bytes(st, i) : 0;
+	return t;
+}
+
 static void event_from_row(sqlite3_stmt *st, struct event *e)
 {
+	memset(e, 0, sizeof *e);
 	e->id = sqlite3_column_int64(st, 0);
 	e->demand_id = sqlite3_column_int64(st, 1);
 	e->at = sqlite3_column_int64(st, 2);
-	e->login = (const char *)sqlite3_column_text(st, 3);
-	e->actor = (const char *)sqlite3_column_text(st, 4);
-	e->action = (const char *)sqlite3_column_text(st, 5);
-	e->changes = (const char *)sqlite3_column_text(st, 6);
-	e->note = (const char *)sqlite3_column_text(st, 7);
+	e->login = text_of(st, 3, &e->n_login);
+	e->actor = text_of(st, 4, &e->n_actor);
+	e->action = text_of(st, 5, &e->n_action);
+	e->changes = text_of(st, 6, &e->n_changes);
+	e->note = text_of(st, 7, &e->n_note);
+	e->has_state = sqlite3_column_type(st, 8) != SQLITE_NULL;
+	if (e->has_state) {
+		e->state.version = sqlite3_column_int64(st, 8);
+		e->state.status = text_of(st, 9, &e->n_status);
+		e->state.outcome = text_of(st, 10, &e->n_outcome);
+		if (!e->state.status)
+			e->state.status = "", e->n_status = 0;
+	}
 }
 
-#define EVENT_COLUMNS "id, coalesce(demand_id, 0), at, login, actor, action, changes, note"
+#define EVENT_COLUMNS "id, coalesce(demand_id, 0), at, login, actor, action, changes, note, version, status, outcome"
 
 enum dk_status audit_list(struct db *db, int64_t demand_id, int (*fn)(const struct event *, void *), void *ctx,
 			  struct dk_error *err)
@@ -177,6 +253,45 @@ enum dk_status audit_list(struct db *db, int64_t demand_id, int (*fn)(const stru
 	}
 	enum dk_status s = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? DK_OK : db_error(db, "listing events", err);
 	sqlite3_reset(st);
+	return s;
+}
+
+/* Each demand's row against its last event: the chain vouches for what the events recorded, so a
+ * demand whose version, state or outcome differs was changed behind docket's back (or has no event
+ * at all). Demands whose last event is older than the events that record a state are skipped. */
+static enum dk_status verify_state(struct db *db, struct audit_report *rep, struct dk_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db->h,
+			       "SELECT d.id, d.version, d.status, coalesce(d.outcome, ''), e.id, e.version, e.status,"
+			       " coalesce(e.outcome, '') FROM demand AS d"
+			       " LEFT JOIN event AS e ON e.id = (SELECT max(id) FROM event WHERE demand_id = d.id)"
+			       " WHERE e.id IS NULL OR (e.version IS NOT NULL AND (e.version IS NOT d.version"
+			       "  OR e.status IS NOT d.status OR e.outcome IS NOT d.outcome)) ORDER BY d.id LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_error(db, "checking the demands against the audit chain", err);
+	enum dk_status s = DK_OK;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(st, 0);
+		rep->bad_demand = id;
+		if (sqlite3_column_type(st, 4) == SQLITE_NULL)
+			s = dk_fail(err, DK_REFUSED, "demand %lld has no event in the audit chain: it was written outside docket",
+				    id);
+		else
+			s = dk_fail(err, DK_REFUSED,
+				    "demand %lld: its row (%s%s%s%s, version %lld) is not what its last event #%lld recorded "
+				    "(%s%s%s%s, version %lld): changed outside docket",
+				    id, (const char *)sqlite3_column_text(st, 2), *sqlite3_column_text(st, 3) ? "(" : "",
+				    (const char *)sqlite3_column_text(st, 3), *sqlite3_column_text(st, 3) ? ")" : "",
+				    (long long)sqlite3_column_int64(st, 1), (long long)sqlite3_column_int64(st, 4),
+				    (const char *)sqlite3_column_text(st, 6), *sqlite3_column_text(st, 7) ? "(" : "",
+				    (const char *)sqlite3_column_text(st, 7), *sqlite3_column_text(st, 7) ? ")" : "",
+				    (long long)sqlite3_column_int64(st, 5));
+	} else if (rc != SQLITE_DONE) {
+		s = db_error(db, "checking the demands against the audit chain", err);
+	}
+	sqlite3_finalize(st);
 	return s;
 }
 
@@ -204,7 +319,7 @@ enum dk_status audit_verify(struct db *db, struct audit_report *rep, struct dk_e
 				    (long long)e.id);
 			break;
 		}
-		const void *h = sqlite3_column_blob(st, 8);
+		const void *h = sqlite3_column_blob(st, 11);
 		unsigned char calc[AUDIT_HASH_LEN];
 		if (e.id != expect_id) {
 			rep->bad_id = e.id;
@@ -212,7 +327,7 @@ enum dk_status audit_verify(struct db *db, struct audit_report *rep, struct dk_e
 				    (long long)e.id, (long long)expect_id);
 			break;
 		}
-		if (!h || sqlite3_column_bytes(st, 8) != AUDIT_HASH_LEN) {
+		if (!h || sqlite3_column_bytes(st, 11) != AUDIT_HASH_LEN) {
 			rep->bad_id = e.id;
 			s = dk_fail(err, DK_REFUSED, "audit chain broken at event %lld: its hash is missing or damaged",
 				    (long long)e.id);
@@ -238,6 +353,8 @@ enum dk_status audit_verify(struct db *db, struct audit_report *rep, struct dk_e
 	}
 	if (!s && rc != SQLITE_DONE)
 		s = db_error(db, "reading the audit chain", err);
+	if (!s)
+		s = verify_state(db, rep, err);
 	memcpy(rep->head, prev, AUDIT_HASH_LEN);
 	if (!s && anchor && !rep->anchor_id)
 		s = dk_fail(err, DK_REFUSED,

@@ -15,6 +15,13 @@
 
 #define AUDIT_HASH_LEN 32
 
+/* The demand's state after an event on it, which the event records (and its hash covers). */
+struct audit_state {
+	int64_t version;
+	const char *status;
+	const char *outcome; /* NULL while open */
+};
+
 struct event {
 	int64_t id;
 	int64_t demand_id; /* 0 for events about no demand */
@@ -24,11 +31,21 @@ struct event {
 	const char *action;
 	const char *changes; /* JSON array of [field, old, new] */
 	const char *note;
+	/* The bytes of each text field as stored: the hash covers them all, a NUL inside included. */
+	size_t n_login, n_actor, n_action, n_changes, n_note;
+	bool has_state; /* the event records the demand's state after it (events from schema 7 on) */
+	struct audit_state state;
+	size_t n_status, n_outcome;
 };
 
-/* Appends one event inside the caller's transaction. changes may be NULL ("[]"). */
+/* Appends one event inside the caller's transaction. changes may be NULL ("[]"). An event on a
+ * demand records the demand's version, state and outcome as they are now (after the change). */
 enum dk_status audit_append(struct db *db, int64_t demand_id, const struct acting *who, const char *action,
 			    const char *changes, const char *note, int64_t at, struct dk_error *err);
+/* The same with the state given, for a writer that sets the demand's row afterwards (the demo). */
+enum dk_status audit_append_state(struct db *db, int64_t demand_id, const struct acting *who, const char *action,
+				  const char *changes, const char *note, int64_t at, const struct audit_state *state,
+				  struct dk_error *err);
 
 /* Adds [field, old, new] to a JSON array being built in b (start with an empty buffer); NULL
  * values are written as null. Call audit_changes_end before use. */
@@ -44,10 +61,13 @@ struct audit_report {
 	int64_t anchor_id;                  /* out: the event whose hash is anchor, 0 when not found */
 	int64_t events;                     /* events checked */
 	int64_t bad_id;                     /* the first event whose hash does not match, or 0 */
+	int64_t bad_demand;                 /* a demand whose row its last event does not vouch for, or 0 */
 	unsigned char head[AUDIT_HASH_LEN]; /* the last event's hash (zeros when none) */
 };
 
-/* Recomputes the chain. DK_REFUSED naming the first bad event when it does not hold, or when an
+/* Recomputes the chain over every field's stored bytes, then checks that each demand's version,
+ * state and outcome are those its last event recorded (for demands whose last event records them).
+ * DK_REFUSED naming the first bad event, or the demand changed behind docket's back, or when an
  * anchor was given and no event carries it (events were removed or rewritten since). Set
  * rep->anchor before the call; the rest is filled in. */
 enum dk_status audit_verify(struct db *db, struct audit_report *rep, struct dk_error *err);

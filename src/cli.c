@@ -38,11 +38,12 @@ const struct cli_command cli_commands[] = {
 	 "  --format F        with list: table (default), json or csv\n"},
 	{"staff", cli_cmd_staff,
 	 "staff add LOGIN --name NAME --role intake|attorney|admin\n"
-	 "       docket staff list [--format table|json|csv]",
-	 "add or list staff",
+	 "       docket staff list [--format table|json|csv]\n"
+	 "       docket staff roles [--format table|json|csv]",
+	 "add or list staff, and who may do what",
 	 "  --name NAME     the staff member's name\n"
 	 "  --role ROLE     intake, attorney or admin\n"
-	 "  --format F      with list: table (default), json or csv\n"},
+	 "  --format F      with list and roles: table (default), json or csv\n"},
 	{"requester", cli_cmd_requester, "requester list [--format table|json|csv]", "list requesters",
 	 "  --format F      table (default), json or csv\n"},
 	{"add", cli_cmd_add,
@@ -117,29 +118,34 @@ const struct cli_command cli_commands[] = {
 	{"note", cli_cmd_note, "note ID TEXT", "add a note to a demand's timeline", ""},
 	{"order", cli_cmd_order,
 	 "order ID --ref R [--statute S] [--issued DATE] (--expires DATE | --indefinite | --lifted DATE) "
-	 "[--challenged]",
-	 "record or update a non-disclosure order on a demand",
+	 "[--challenged]\n"
+	 "       [--reviewed] [--reason TEXT]",
+	 "record, update, lift or review a non-disclosure order on a demand (an attorney's)",
 	 "  --ref R          the order's reference; an existing order with it is updated\n"
 	 "  --statute S      the law it was issued under, e.g. \"18 U.S.C. 2705(b)\"\n"
-	 "  --issued DATE    when it was issued\n"
+	 "  --issued DATE    when it was issued (not in the future)\n"
 	 "  --expires DATE   when it ends\n"
 	 "  --indefinite     it has no end date\n"
-	 "  --lifted DATE    it was lifted on DATE\n"
-	 "  --challenged     it is being challenged\n"},
+	 "  --lifted DATE    it was lifted on DATE; a lifted order is not changed again\n"
+	 "  --challenged     it is being challenged\n"
+	 "  --reviewed       an attorney reviewed it now\n"
+	 "  --reason TEXT    why: required with --lifted, --reviewed and an earlier --expires\n"},
 	{"authenticate", cli_cmd_authenticate,
 	 "authenticate ID --method callback|email-domain|portal|supervisor [--note TEXT]",
 	 "record how the requester's identity was verified",
 	 "  --method M      callback, email-domain, portal or supervisor\n"
 	 "  --note TEXT     how it was done (the number called, the supervisor's name)\n"},
-	{"extend", cli_cmd_extend, "extend ID --due DATE --reason TEXT", "extend the current deadline, with the reason",
+	{"extend", cli_cmd_extend, "extend ID --due DATE --reason TEXT",
+	 "extend the current deadline, with the reason (an attorney's)",
 	 "  --due DATE      the new deadline, later than the current one\n"
 	 "  --reason TEXT   why (kept in the timeline)\n"},
 	{"notice", cli_cmd_notice, "notice ID --via letter|phone|email [--at TIME]",
-	 "record a customer notice delivered outside docket",
+	 "record a customer notice delivered outside docket, while one is owed (an attorney's)",
 	 "  --via V         letter, phone or email\n"
 	 "  --at TIME       when it was delivered (default now)\n"},
 	{"due", cli_cmd_due, "due [--within DAYS] [--format table|json|csv] [--mail ADDRESS]",
-	 "list what is late or due soon, and letters that need a person; exit status 1 when any",
+	 "list what is late or due soon, what the obligations need, and letters that need a person; exit status 1 "
+	 "when any",
 	 "  --within DAYS   how far ahead to look (default: policy due_soon_days, 7)\n"
 	 "  --format F      table (default), json or csv\n"
 	 "  --mail ADDRESS  send the list as the morning digest to ADDRESS instead of printing it\n"},

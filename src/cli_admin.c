@@ -192,6 +192,13 @@ static int print_staff(const struct staff *m, void *ctx)
 	return 0;
 }
 
+static int print_action(const struct staff_action *a, void *ctx)
+{
+	const char *vals[] = {a->action, a->label, a->roles};
+	listing_row(ctx, vals, vals);
+	return 0;
+}
+
 int cli_cmd_staff(struct cli *c, int argc, char **argv)
 {
 	enum { O_NAME = 1, O_ROLE, O_FORMAT };
@@ -228,8 +235,21 @@ int cli_cmd_staff(struct cli *c, int argc, char **argv)
 			return cli_fail(&err);
 		return 0;
 	}
+	if (argc - optind == 1 && strcmp(argv[optind], "roles") == 0) {
+		if ((rc = cli_open(c, DB_EXISTING)))
+			return rc;
+		static const char *const rkeys[] = {"action", "what", "roles"};
+		static const char *const rhdr[] = {"ACTION", "WHAT", "ROLES"};
+		struct listing l;
+		listing_begin(&l, format, 3, rkeys, rhdr, 0);
+		if (staff_actions(c->db, print_action, &l, &err)) {
+			listing_end(&l, "");
+			return cli_fail(&err);
+		}
+		return listing_end(&l, "no actions");
+	}
 	if (argc - optind != 1 || strcmp(argv[optind], "list") != 0)
-		return cli_usage("staff", "give add LOGIN or list");
+		return cli_usage("staff", "give add LOGIN, list or roles");
 	if ((rc = cli_open(c, DB_EXISTING)))
 		return rc;
 	static const char *const keys[] = {"login", "name", "role", "active"};

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "demand.h"
 #include "notice.h"
+#include "obligation.h"
 #include "smtp.h"
 #include "text.h"
 #include "when.h"
@@ -178,6 +179,7 @@ struct list_out {
 	struct listing l;
 	int64_t now;
 	int64_t late;
+	bool due; /* docket due in a machine format: two more keys, why and order */
 };
 
 static const char *const list_header[] = {"ID",     "REFERENCE", "RECEIVED", "REQUESTER", "INSTRUMENT", "CUSTOMER",
@@ -185,8 +187,10 @@ static const char *const list_header[] = {"ID",     "REFERENCE", "RECEIVED", "RE
 					  NULL,     NULL,        NULL,       NULL};
 static const char *const list_keys[] = {
 	"id",      "reference", "received", "requester", "requester_kind", "instrument",   "customer",    "status",
-	"outcome", "due",       "assignee", "emergency", "cross_region",   "process_flag", "under_order", "version"};
-#define LIST_KEYS    (sizeof list_keys / sizeof list_keys[0])
+	"outcome", "due",       "assignee", "emergency", "cross_region",   "process_flag", "under_order", "version",
+	"why",     "order"};
+#define LIST_KEYS    (sizeof list_keys / sizeof list_keys[0] - 2)
+#define DUE_KEYS     (sizeof list_keys / sizeof list_keys[0])
 #define LIST_COLUMNS 10
 /* id, the four flags and version are JSON numbers and booleans. */
 #define LIST_RAW (1u << 0 | 1u << 11 | 1u << 12 | 1u << 13 | 1u << 14 | 1u << 15)
@@ -243,7 +247,9 @@ static int list_row(const struct demand_row *r, void *ctx)
 			      r->cross_region ? "true" : "false",
 			      r->process_flag ? "true" : "false",
 			      r->under_order ? "true" : "false",
-			      version};
+			      version,
+			      o->due ? (r->due_at && r->due_at < o->now ? "late" : "due_soon") : NULL,
+			      NULL};
 	listing_row(&o->l, cells, vals);
 	return 0;
 }
@@ -316,6 +322,104 @@ int cli_cmd_list(struct cli *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	return run_listing(c, &f, format, NULL);
+}
+
+/* docket due's obligations: each item, with its demand's row in a machine format, or a line of
+ * the table that follows the deadlines. */
+struct due_out {
+	struct cli *c;
+	struct list_out *o;
+	struct table *t;
+	int64_t now;
+	int64_t owing; /* items already past due */
+	const struct ob_item *item;
+};
+
+static int due_item_row(const struct demand_row *r, void *ctx)
+{
+	struct due_out *d = ctx;
+	const struct ob_item *it = d->item;
+	char since[32], rel[32];
+	when_format(it->since, since, sizeof since);
+	when_relative(it->since, d->now, rel, sizeof rel);
+	if (d->t) {
+		char id[24], status[64];
+		snprintf(id, sizeof id, "%lld", (long long)r->id);
+		snprintf(status, sizeof status, "%s%s%s%s", r->status, r->outcome ? "(" : "", r->outcome ? r->outcome : "",
+			 r->outcome ? ")" : "");
+		const char *cells[] = {id, r->reference, status, ob_what_names[it->what], rel, it->order ? it->order : ""};
+		table_row(d->t, cells);
+		return 0;
+	}
+	/* The same keys as the deadlines' rows: due is when the item falls due. */
+	char idb[24], version[24], received[32];
+	snprintf(idb, sizeof idb, "%lld", (long long)r->id);
+	snprintf(version, sizeof version, "%lld", (long long)r->version);
+	when_format(r->received_at, received, sizeof received);
+	const char *vals[] = {idb,
+			      r->reference,
+			      received,
+			      r->requester,
+			      r->requester_kind,
+			      r->instrument,
+			      r->customer,
+			      r->status,
+			      r->outcome,
+			      since,
+			      r->assignee,
+			      r->emergency ? "true" : "false",
+			      r->cross_region ? "true" : "false",
+			      r->process_flag ? "true" : "false",
+			      r->under_order ? "true" : "false",
+			      version,
+			      ob_what_names[it->what],
+			      it->order};
+	listing_row(&d->o->l, vals, vals);
+	return 0;
+}
+
+static int due_item(const struct ob_item *it, void *ctx)
+{
+	struct due_out *d = ctx;
+	struct dk_error err = {0};
+	d->item = it;
+	if (it->since < d->now)
+		d->owing++;
+	return demand_list_one(d->c->db, it->demand_id, due_item_row, d, &err) != DK_OK;
+}
+
+/* docket due's demands: the deadlines (late or soon), then what the obligations need. */
+static int due_listing(struct cli *c, const struct demand_filter *f, enum cli_format format, int64_t now, int64_t *late,
+		       int64_t *owing)
+{
+	struct list_out o = {.now = now, .due = format != FORMAT_TABLE};
+	listing_begin(&o.l, format, format == FORMAT_TABLE ? LIST_COLUMNS : DUE_KEYS, list_keys, list_header,
+		      LIST_RAW);
+	struct dk_error err = {0};
+	struct table t;
+	static const char *const hdr[] = {"ID", "REFERENCE", "STATUS", "OBLIGATION", "DUE", "ORDER"};
+	cli_table_begin(&t, 6, hdr);
+	struct due_out d = {.c = c, .o = &o, .t = format == FORMAT_TABLE ? &t : NULL, .now = now};
+	int rc = 0;
+	if (demand_list(c->db, f, list_row, &o, &err) ||
+	    (format != FORMAT_TABLE && obligation_attention(c->db, now, f->due_before, due_item, &d, &err))) {
+		listing_end(&o.l, "");
+		table_free(&t);
+		return cli_fail(&err);
+	}
+	rc = listing_end(&o.l, "no demands");
+	if (!rc && format == FORMAT_TABLE) {
+		if (obligation_attention(c->db, now, f->due_before, due_item, &d, &err))
+			rc = cli_fail(&err);
+		else if (t.n > t.ncols) {
+			fputs("\nObligations (docket show ID: what the customer is owed)\n", stdout);
+			table_print(&t, stdout);
+		}
+	}
+	table_free(&t);
+	*late = o.late;
+	*owing = d.owing;
+	return rc;
 }
 
 /* The letters that need a person, as a second table under the demands. */
@@ -407,9 +511,10 @@ int cli_cmd_due(struct cli *c, int argc, char **argv)
 		within = db_policy(c->db, "due_soon_days", 7);
 	if (mail)
 		return mail_digest(c, mail, within);
-	struct demand_filter f = {.due_before = when_now() + within * WHEN_DAY};
-	int64_t late = 0;
-	if ((rc = run_listing(c, &f, format, &late)))
+	int64_t now = when_now(), before = now + within * WHEN_DAY;
+	struct demand_filter f = {.due_before = before};
+	int64_t late = 0, owing = 0;
+	if ((rc = due_listing(c, &f, format, now, &late, &owing)))
 		return rc;
 	/* Machine formats keep their one array of demands; letters are in `outbox list --format`. */
 	struct table t;
@@ -429,10 +534,12 @@ int cli_cmd_due(struct cli *c, int argc, char **argv)
 	table_free(&t);
 	if (late && format == FORMAT_TABLE)
 		fprintf(stderr, "docket: %lld late\n", (long long)late);
+	if (owing && format == FORMAT_TABLE)
+		fprintf(stderr, "docket: %lld obligation%s past due\n", (long long)owing, owing == 1 ? "" : "s");
 	if (people && format == FORMAT_TABLE)
 		fprintf(stderr, "docket: %zu letter%s need%s a person\n", people, people == 1 ? "" : "s",
 			people == 1 ? "s" : "");
-	return late || people ? DK_REFUSED : 0;
+	return late || owing || people ? DK_REFUSED : 0;
 }
 
 /* show: human and JSON output of one demand. */
@@ -524,13 +631,16 @@ static int show_move(const struct allowed_move *m, void *ctx)
 	if (s->format == FORMAT_JSON) {
 		buf_printf(s->b, "%s\n    {\"to\": \"%s\", \"outcome\": ", s->n++ ? "," : "", m->to);
 		buf_json_str_or_null(s->b, *m->outcome ? m->outcome : NULL);
+		buf_printf(s->b, ", \"action\": \"%s\", \"roles\": ", m->action);
+		buf_json_str(s->b, m->roles);
 		buf_printf(s->b, ", \"needs_attorney\": %s, \"possible\": %s, \"reason\": ",
 			   m->needs_attorney ? "true" : "false", m->possible ? "true" : "false");
 		buf_json_str_or_null(s->b, m->possible ? NULL : m->reason);
 		buf_putc(s->b, '}');
 		return 0;
 	}
-	const char *cells[] = {target, m->needs_attorney ? "attorney" : "", m->possible ? "" : m->reason};
+	const char *cells[] = {target, m->needs_attorney ? "attorney" : strcmp(m->action, "move") != 0 ? m->roles : "",
+			       m->possible ? "" : m->reason};
 	table_row(s->t, cells);
 	return 0;
 }
@@ -548,7 +658,77 @@ static void json_time(struct buf *b, const char *key, int64_t t)
 	json_kv(b, key, t ? s : NULL, false);
 }
 
-static int show_json(struct cli *c, const struct demand *d)
+/* The obligations, read once for show. */
+struct show_ob {
+	struct ob_facts f;
+	struct obligations ob;
+};
+
+static void json_obligations(struct buf *b, const struct obligations *ob)
+{
+	buf_printf(b, ",\n  \"obligations\": {\"customer_notice\": \"%s\"", ob_notice_names[ob->notice]);
+	json_time(b, "notice_from", ob->notice_from);
+	buf_printf(b, ",\n    \"contact_forbidden\": %s, \"order_in_force\": ", ob->contact_forbidden ? "true" : "false");
+	buf_json_str_or_null(b, ob->order_in_force);
+	buf_printf(b, ", \"disclosure\": \"%s\"", ob_disclosure_names[ob->disclosure]);
+	json_time(b, "disclose_after", ob->disclosure == OB_DISCLOSE_AFTER ? ob->disclose_after : 0);
+	buf_puts(b, ", \"disclosure_reason\": ");
+	buf_json_str_or_null(b, ob->disclosure == OB_DISCLOSE_NO ? ob->disclosure_why : NULL);
+	buf_printf(b, ",\n    \"redirect_wanted\": %s, \"attention\": [", ob->redirect_wanted ? "true" : "false");
+	for (size_t i = 0; i < ob->n_attention; i++) {
+		const struct ob_attention *a = &ob->attention[i];
+		char t[32];
+		when_format(a->since, t, sizeof t);
+		buf_printf(b, "%s{\"what\": \"%s\", \"since\": \"%s\", \"order\": ", i ? ", " : "", ob_what_names[a->what], t);
+		buf_json_str_or_null(b, a->order);
+		buf_putc(b, '}');
+	}
+	buf_puts(b, "]}");
+}
+
+/* The obligations as lines of the case's table, for people. */
+static void table_obligations(struct table *t, const struct obligations *ob, int64_t now)
+{
+	char line[400], a[32], rel[32];
+	const char *n = ob_notice_names[ob->notice];
+	when_format(ob->notice_from, a, sizeof a);
+	switch (ob->notice) {
+	case OB_NOT_OWED: snprintf(line, sizeof line, "customer notice: not owed"); break;
+	case OB_GIVEN: snprintf(line, sizeof line, "customer notice: given %s", a); break;
+	case OB_HELD: snprintf(line, sizeof line, "customer notice: held while order %s is in force (no end)", ob->order_in_force); break;
+	case OB_WAITING: snprintf(line, sizeof line, "customer notice: waiting: owed from %s, as the orders end", a); break;
+	case OB_OWED: snprintf(line, sizeof line, "customer notice: OWED since %s%s", a, ob->letter_pending ? " (a letter is in the outbox)" : ""); break;
+	default: snprintf(line, sizeof line, "customer notice: %s", n);
+	}
+	const char *cells[] = {"Obligations", line};
+	table_row(t, cells);
+	if (ob->contact_forbidden) {
+		snprintf(line, sizeof line, "contact: FORBIDDEN: order %s is in force: nothing may reach the customer",
+			 ob->order_in_force);
+		cells[0] = "", cells[1] = line;
+		table_row(t, cells);
+	}
+	if (ob->disclosure == OB_DISCLOSE_ALLOWED)
+		snprintf(line, sizeof line, "disclosure: allowed (an attorney's decision)");
+	else if (ob->disclosure == OB_DISCLOSE_AFTER)
+		when_format(ob->disclose_after, a, sizeof a), snprintf(line, sizeof line, "disclosure: not before %s", a);
+	else
+		snprintf(line, sizeof line, "disclosure: no: %s", ob->disclosure_why);
+	cells[0] = "", cells[1] = line;
+	table_row(t, cells);
+	for (size_t i = 0; i < ob->n_attention; i++) {
+		const struct ob_attention *at = &ob->attention[i];
+		when_relative(at->since, now, rel, sizeof rel);
+		snprintf(line, sizeof line, "needs attention: %s%s%s, due %s", ob_what_names[at->what],
+			 at->order ? " (order " : "", at->order ? at->order : "", rel);
+		if (at->order)
+			snprintf(line + strlen(line), sizeof line - strlen(line), "%s", "");
+		cells[0] = "", cells[1] = line;
+		table_row(t, cells);
+	}
+}
+
+static int show_json(struct cli *c, const struct demand *d, const struct obligations *ob)
 {
 	struct buf b;
 	buf_init(&b);
@@ -657,7 +837,9 @@ static int show_json(struct cli *c, const struct demand *d)
 		buf_json_str_or_null(&b, n->sent_at ? t2 : NULL);
 		buf_putc(&b, '}');
 	}
-	buf_puts(&b, "],\n  \"events\": [");
+	buf_putc(&b, ']');
+	json_obligations(&b, ob);
+	buf_puts(&b, ",\n  \"events\": [");
 	struct dk_error err = {0};
 	struct show_ctx s = {.format = FORMAT_JSON, .b = &b};
 	enum dk_status st = audit_list(c->db, d->id, show_event, &s, &err);
@@ -683,7 +865,7 @@ static void field(struct table *t, const char *name, const char *value)
 	table_row(t, cells);
 }
 
-static int show_table(struct cli *c, const struct demand *d)
+static int show_table(struct cli *c, const struct demand *d, const struct obligations *ob)
 {
 	int64_t now = when_now();
 	char buf1[400], buf2[64], buf3[64];
@@ -761,6 +943,7 @@ static int show_table(struct cli *c, const struct demand *d)
 			 n->sent_at ? " " : "", n->sent_at ? buf2 : "");
 		field(&t, i ? "" : "Notices", buf1);
 	}
+	table_obligations(&t, ob, now);
 	/* Skip the empty header row. */
 	free(t.cells[0]), free(t.cells[1]);
 	t.cells[0] = strdup("Field"), t.cells[1] = strdup("Value");
@@ -818,7 +1001,14 @@ int cli_cmd_show(struct cli *c, int argc, char **argv)
 	struct dk_error err = {0};
 	if (demand_get(c->db, id, &d, &err))
 		return cli_fail(&err);
-	rc = format == FORMAT_JSON ? show_json(c, d) : show_table(c, d);
+	struct show_ob o;
+	if (obligation_load(c->db, id, when_now(), &o.f, &err)) {
+		demand_free(&d);
+		return cli_fail(&err);
+	}
+	obligation_derive(&o.f, &o.ob);
+	rc = format == FORMAT_JSON ? show_json(c, d, &o.ob) : show_table(c, d, &o.ob);
+	obligation_facts_free(&o.f);
 	demand_free(&d);
 	return rc;
 }

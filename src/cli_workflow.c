@@ -1,5 +1,6 @@
 /* cli_workflow.c: `docket move`, `assign`, `note`, `order`, `authenticate`, `extend`, `notice`. */
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,12 +97,13 @@ int cli_cmd_note(struct cli *c, int argc, char **argv)
 
 int cli_cmd_order(struct cli *c, int argc, char **argv)
 {
-	enum { O_REF = 1, O_STATUTE, O_ISSUED, O_EXPIRES, O_INDEF, O_LIFTED, O_CHAL };
+	enum { O_REF = 1, O_STATUTE, O_ISSUED, O_EXPIRES, O_INDEF, O_LIFTED, O_CHAL, O_REVIEWED, O_REASON };
 	static const struct option opts[] = {
 		{"ref", required_argument, NULL, O_REF},       {"statute", required_argument, NULL, O_STATUTE},
 		{"issued", required_argument, NULL, O_ISSUED}, {"expires", required_argument, NULL, O_EXPIRES},
 		{"indefinite", no_argument, NULL, O_INDEF},    {"lifted", required_argument, NULL, O_LIFTED},
-		{"challenged", no_argument, NULL, O_CHAL},     {0, 0, 0, 0},
+		{"challenged", no_argument, NULL, O_CHAL},     {"reviewed", no_argument, NULL, O_REVIEWED},
+		{"reason", required_argument, NULL, O_REASON}, {0, 0, 0, 0},
 	};
 	struct order_input in = {0};
 	int ch, ends = 0;
@@ -114,6 +116,8 @@ int cli_cmd_order(struct cli *c, int argc, char **argv)
 		case O_INDEF: in.indefinite = true, ends++; break;
 		case O_LIFTED: in.lifted = optarg, ends++; break;
 		case O_CHAL: in.challenged = true; break;
+		case O_REVIEWED: in.reviewed = true; break;
+		case O_REASON: in.reason = optarg; break;
 		default: return DK_INVALID;
 		}
 	}
@@ -123,14 +127,22 @@ int cli_cmd_order(struct cli *c, int argc, char **argv)
 		return cli_usage("order", "--ref is required");
 	if (ends > 1)
 		return cli_usage("order", "give one of --expires, --indefinite, --lifted");
-	if (ends == 0 && !in.challenged && !in.statute && !in.issued)
+	if (ends == 0 && !in.challenged && !in.statute && !in.issued && !in.reviewed)
 		return cli_usage("order", "give --expires, --indefinite or --lifted");
 	int64_t id;
 	int rc = prepare(c, "order", argc, argv, 1, &id);
 	if (rc)
 		return rc;
 	struct dk_error err = {0};
-	return done(workflow_order(c->db, &c->who, id, &in, &err), &err);
+	char warning[400];
+	if (workflow_order(c->db, &c->who, id, &in, warning, sizeof warning, &err))
+		return cli_fail(&err);
+	if (*warning) {
+		fputs("docket: warning: ", stderr);
+		cli_put_safe(stderr, warning);
+		fputc('\n', stderr);
+	}
+	return 0;
 }
 
 int cli_cmd_authenticate(struct cli *c, int argc, char **argv)

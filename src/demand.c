@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "db_internal.h"
 #include "demand_internal.h"
+#include "obligation.h"
 #include "text.h"
 #include "when.h"
 #include "workflow.h"
@@ -356,9 +357,7 @@ enum dk_status demand_add(struct db *db, const struct acting *by, const struct d
 	enum dk_status s = demand_check(in, err);
 	if (s)
 		return s;
-	if (by->role == STAFF_NONE)
-		return dk_fail(err, DK_REFUSED, "%s may not record demands", by->actor);
-	if ((s = db_begin(db, err)))
+	if ((s = staff_may(db, by, "add", NULL, err)) || (s = db_begin(db, err)))
 		return s;
 	s = insert_demand(db, by, in, NULL, id, err);
 	return db_end(db, s, err);
@@ -367,8 +366,9 @@ enum dk_status demand_add(struct db *db, const struct acting *by, const struct d
 enum dk_status demand_insert(struct db *db, const struct acting *by, const struct demand_input *in,
 			     struct demand_cache *cache, int64_t *id, struct dk_error *err)
 {
+	/* The caller (an import) asked staff_may("add") once for the run. */
 	if (by->role == STAFF_NONE)
-		return dk_fail(err, DK_REFUSED, "%s may not record demands", by->actor);
+		return dk_fail(err, DK_REFUSED, "%s is not active staff: reading only", by->actor);
 	return insert_demand(db, by, in, cache, id, err);
 }
 
@@ -537,8 +537,11 @@ static enum dk_status load_attached(struct db *db, struct demand *d, struct dk_e
 		o->indefinite = sqlite3_column_int(st, 4);
 		o->challenged = sqlite3_column_int(st, 5);
 		o->lifted_at = sqlite3_column_int64(st, 6);
-		o->in_force = (!o->lifted_at || o->lifted_at > now) &&
-			      (o->indefinite || !o->expires_at || o->expires_at > now);
+		struct ob_order facts = {.issued_at = o->issued_at,
+					 .expires_at = o->expires_at,
+					 .lifted_at = o->lifted_at,
+					 .indefinite = o->indefinite};
+		o->in_force = obligation_in_force(&facts, now);
 	}
 	sqlite3_reset(st);
 
@@ -619,9 +622,8 @@ enum dk_status demand_get(struct db *db, int64_t id, struct demand **out, struct
 #define ROW_COLUMNS                                                                                                    \
 	"d.id AS id, d.reference, d.received_at, r.name, r.kind, d.instrument, c.name, d.status, d.outcome,"           \
 	" d.due_at AS due_at, d.assignee, d.emergency, d.cross_region, d.process_flag,"                                \
-	" EXISTS (SELECT 1 FROM nd_order AS o WHERE o.demand_id = d.id AND (o.lifted_at IS NULL OR o.lifted_at > "     \
-	":now)"                                                                                                        \
-	" AND (o.indefinite = 1 OR o.expires_at IS NULL OR o.expires_at > :now)), d.version"
+	" EXISTS (SELECT 1 FROM nd_order AS o WHERE o.demand_id = d.id AND " OB_IN_FORCE_SQL("o", ":now") "),"      \
+	" d.version"
 #define ROW_FROM                                                                                                       \
 	" FROM demand AS d JOIN customer AS c ON c.id = d.customer_id JOIN requester AS r ON r.id = d.requester_id"
 /* Optional filters: a NULL parameter turns each off. */
@@ -654,6 +656,7 @@ static const char list_closed_sql[] =
 		  PART("d.status = 'closed' AND d.due_at IS NOT NULL", "d.id DESC"), "id DESC");
 static const char list_all_sql[] =
 	"SELECT " ROW_COLUMNS ROW_FROM " WHERE 1" ROW_FILTERS " ORDER BY d.id DESC LIMIT :limit";
+static const char list_one_sql[] = "SELECT " ROW_COLUMNS ROW_FROM " WHERE d.id = :id";
 
 static void bind_named_int(sqlite3_stmt *st, const char *name, int64_t v, bool null)
 {
@@ -671,6 +674,35 @@ static void bind_named_text(sqlite3_stmt *st, const char *name, const char *v)
 	int i = sqlite3_bind_parameter_index(st, name);
 	if (i)
 		db_bind_text(st, i, v);
+}
+
+/* Calls fn for each row of st (ROW_COLUMNS), until it returns non-zero; the last step's code. */
+static int rows_of(sqlite3_stmt *st, int (*fn)(const struct demand_row *, void *), void *ctx)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct demand_row r = {
+			.id = sqlite3_column_int64(st, 0),
+			.reference = (const char *)sqlite3_column_text(st, 1),
+			.received_at = sqlite3_column_int64(st, 2),
+			.requester = (const char *)sqlite3_column_text(st, 3),
+			.requester_kind = (const char *)sqlite3_column_text(st, 4),
+			.instrument = (const char *)sqlite3_column_text(st, 5),
+			.customer = (const char *)sqlite3_column_text(st, 6),
+			.status = (const char *)sqlite3_column_text(st, 7),
+			.outcome = (const char *)sqlite3_column_text(st, 8),
+			.due_at = sqlite3_column_int64(st, 9),
+			.assignee = (const char *)sqlite3_column_text(st, 10),
+			.emergency = sqlite3_column_int(st, 11),
+			.cross_region = sqlite3_column_int(st, 12),
+			.process_flag = sqlite3_column_int(st, 13),
+			.under_order = sqlite3_column_int(st, 14),
+			.version = sqlite3_column_int64(st, 15),
+		};
+		if (fn(&r, ctx))
+			break;
+	}
+	return rc;
 }
 
 enum dk_status demand_list(struct db *db, const struct demand_filter *f, int (*fn)(const struct demand_row *, void *),
@@ -702,30 +734,22 @@ enum dk_status demand_list(struct db *db, const struct demand_filter *f, int (*f
 	bind_named_text(st, ":assignee", f->assignee && *f->assignee ? f->assignee : NULL);
 	bind_named_int(st, ":before", f->due_before, f->due_before == 0);
 	bind_named_text(st, ":search", f->search && *f->search ? f->search : NULL);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct demand_row r = {
-			.id = sqlite3_column_int64(st, 0),
-			.reference = (const char *)sqlite3_column_text(st, 1),
-			.received_at = sqlite3_column_int64(st, 2),
-			.requester = (const char *)sqlite3_column_text(st, 3),
-			.requester_kind = (const char *)sqlite3_column_text(st, 4),
-			.instrument = (const char *)sqlite3_column_text(st, 5),
-			.customer = (const char *)sqlite3_column_text(st, 6),
-			.status = (const char *)sqlite3_column_text(st, 7),
-			.outcome = (const char *)sqlite3_column_text(st, 8),
-			.due_at = sqlite3_column_int64(st, 9),
-			.assignee = (const char *)sqlite3_column_text(st, 10),
-			.emergency = sqlite3_column_int(st, 11),
-			.cross_region = sqlite3_column_int(st, 12),
-			.process_flag = sqlite3_column_int(st, 13),
-			.under_order = sqlite3_column_int(st, 14),
-			.version = sqlite3_column_int64(st, 15),
-		};
-		if (fn(&r, ctx))
-			break;
-	}
+	int rc = rows_of(st, fn, ctx);
 	s = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? DK_OK : db_error(db, "listing demands", err);
+	sqlite3_reset(st);
+	return s;
+}
+
+enum dk_status demand_list_one(struct db *db, int64_t id, int (*fn)(const struct demand_row *, void *), void *ctx,
+			       struct dk_error *err)
+{
+	sqlite3_stmt *st = db_stmt(db, list_one_sql, err);
+	if (!st)
+		return DK_STORAGE;
+	bind_named_int(st, ":now", when_now(), false);
+	bind_named_int(st, ":id", id, false);
+	int rc = rows_of(st, fn, ctx);
+	enum dk_status s = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? DK_OK : db_error(db, "reading the demand", err);
 	sqlite3_reset(st);
 	return s;
 }

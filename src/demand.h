@@ -220,6 +220,10 @@ struct demand_filter {
 enum dk_status demand_list(struct db *db, const struct demand_filter *f, int (*fn)(const struct demand_row *, void *),
 			   void *ctx, struct dk_error *err);
 
+/* The listing row of one demand, open or closed; fn is not called when there is no such demand. */
+enum dk_status demand_list_one(struct db *db, int64_t id, int (*fn)(const struct demand_row *, void *), void *ctx,
+			       struct dk_error *err);
+
 /* A non-disclosure order that ends in a window, on an open demand. Strings are borrowed. */
 struct order_ending {
 	int64_t demand_id;

@@ -595,8 +595,8 @@ enum dk_status import_begin(struct db *db, const struct acting *who, const struc
 	enum dk_status s = text_check("source", source, 64, false, true, err);
 	if (s)
 		return s;
-	if (who->role == STAFF_NONE)
-		return dk_fail(err, DK_REFUSED, "%s may not record demands", who->actor);
+	if ((s = staff_may(db, who, "add", NULL, err)))
+		return s;
 	struct import *im = calloc(1, sizeof *im);
 	if (!im)
 		return dk_fail(err, DK_STORAGE, "out of memory");

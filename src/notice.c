@@ -17,32 +17,51 @@
 const char *const notice_kinds[] = {"redirect", "advance", "delayed", "digest", NULL};
 const char *const notice_statuses[] = {"queued", "sending", "sent", "failed", "cancelled", NULL};
 
-bool notice_is_customer(const char *kind)
+enum dk_status notice_judge(struct db *db, const struct notice *n, int64_t now, struct notice_judged *j,
+			    struct dk_error *err)
 {
-	return strcmp(kind, "advance") == 0 || strcmp(kind, "delayed") == 0;
+	memset(j, 0, sizeof *j);
+	if (!n->demand_id)
+		return DK_OK;
+	enum dk_status s = obligation_load(db, n->demand_id, now, &j->f, err);
+	if (!s) {
+		obligation_derive(&j->f, &j->ob);
+		j->loaded = true;
+	}
+	return s;
 }
 
-enum dk_status notice_order_in_force(struct db *db, int64_t demand_id, int64_t t, char *out, size_t n,
-				     struct dk_error *err)
+void notice_judged_free(struct notice_judged *j)
 {
-	out[0] = '\0';
-	sqlite3_stmt *st = db_stmt(db,
-				   "SELECT reference FROM nd_order AS o WHERE o.demand_id = ?1"
-				   " AND (o.lifted_at IS NULL OR o.lifted_at > ?2)"
-				   " AND (o.indefinite = 1 OR o.expires_at IS NULL OR o.expires_at > ?2)"
-				   " ORDER BY o.id LIMIT 1",
-				   err);
-	if (!st)
-		return DK_STORAGE;
-	sqlite3_bind_int64(st, 1, demand_id);
-	sqlite3_bind_int64(st, 2, t);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *r = sqlite3_column_text(st, 0);
-		snprintf(out, n, "%s", r ? (const char *)r : "?");
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DK_OK : db_error(db, "reading orders", err);
+	if (j->loaded)
+		obligation_facts_free(&j->f);
+	j->loaded = false;
+}
+
+enum dk_status notice_why_not(struct db *db, const struct notice *n, const struct notice_judged *j,
+			      const char *recipient, char *why, size_t nwhy, struct dk_error *err)
+{
+	why[0] = '\0';
+	bool is;
+	enum dk_status s = DK_OK;
+	if (j->loaded)
+		s = obligation_letter_may_go(db, &j->f, &j->ob, n->kind, recipient, why, nwhy, err);
+	else if (strcmp(n->kind, "digest") == 0 && !(s = obligation_any_customer_address(db, recipient, &is, err)) && is)
+		snprintf(why, nwhy, "the digest is for staff: %s is a customer's address", recipient);
+	return s;
+}
+
+enum dk_status notice_may_go(struct db *db, const struct notice *n, const struct notice_judged *j,
+			     const char *recipient, struct dk_error *err)
+{
+	char why[300];
+	enum dk_status s = notice_why_not(db, n, j, recipient, why, sizeof why, err);
+	if (s || !*why)
+		return s;
+	if (n->demand_id)
+		return dk_fail(err, DK_REFUSED, "notice %lld: demand %lld: %s", (long long)n->id, (long long)n->demand_id,
+			       why);
+	return dk_fail(err, DK_REFUSED, "notice %lld: %s", (long long)n->id, why);
 }
 
 enum dk_status notice_log(struct db *db, const struct acting *by, int64_t demand_id, const char *action, struct buf *ch,
@@ -383,19 +402,25 @@ enum dk_status notice_queue(struct db *db, int64_t demand_id, const char *kind, 
 			    struct notice_queued *q, struct dk_error *err)
 {
 	memset(q, 0, sizeof *q);
-	bool customer = notice_is_customer(kind);
+	bool customer = obligation_is_customer_kind(kind);
 	if (!customer && strcmp(kind, "redirect") != 0)
 		return dk_fail(err, DK_INVALID, "notice: \"%.20s\" is not redirect, advance or delayed", kind);
 	bool found;
 	enum dk_status s = already(db, demand_id, kind, since, &found, err);
 	if (s || found)
 		return s;
-	char order[TEXT_SHORT_MAX + 1];
-	if (customer && (s = notice_order_in_force(db, demand_id, now, order, sizeof order, err)))
+	/* The gag, as the caller's obligations said; asked again here, for the letter's address too. */
+	struct ob_facts of;
+	struct obligations ob;
+	if ((s = obligation_load(db, demand_id, now, &of, err)))
 		return s;
+	obligation_derive(&of, &ob);
+	char order[TEXT_SHORT_MAX + 1];
+	snprintf(order, sizeof order, "%s", ob.order_in_force ? ob.order_in_force : "");
+	obligation_facts_free(&of);
 	if (customer && *order)
 		return dk_fail(err, DK_REFUSED,
-			       "demand %lld: a non-disclosure order (%s) is in force: no customer notice may be queued",
+			       "demand %lld: a non-disclosure order is in force (%s): no customer notice may be queued",
 			       (long long)demand_id, order);
 	struct demand *d = NULL;
 	if ((s = demand_get(db, demand_id, &d, err)))
@@ -432,7 +457,14 @@ enum dk_status notice_queue(struct db *db, int64_t demand_id, const char *kind, 
 			dr.why_letter = why;
 		}
 		int64_t id = 0;
-		s = insert(db, demand_id, &dr, now, &id, err);
+		bool theirs = false;
+		if (*order && !(s = obligation_customer_address(db, demand_id, dr.recipient, &theirs, err)) && theirs)
+			s = dk_fail(err, DK_REFUSED,
+				    "demand %lld: a non-disclosure order is in force (%s): the %s letter would go to the "
+				    "customer's address %s",
+				    (long long)demand_id, order, kind, dr.recipient);
+		if (!s)
+			s = insert(db, demand_id, &dr, now, &id, err);
 		if (!s) {
 			q->id = id;
 			if (*why)
@@ -585,6 +617,18 @@ static int digest_order(const struct order_ending *o, void *ctx)
 	return 0;
 }
 
+static int digest_attention(const struct ob_item *it, void *ctx)
+{
+	struct section *sec = ctx;
+	char since[32], line[600];
+	when_format(it->since, since, sizeof since);
+	snprintf(line, sizeof line, "#%lld  %s%s%s  %s %.10s", (long long)it->demand_id, ob_what_names[it->what],
+		 it->order ? "  order " : "", it->order ? it->order : "", it->since < sec->now ? "since" : "from",
+		 since);
+	section_line(sec, line);
+	return 0;
+}
+
 static int digest_notice(const struct notice_row *r, void *ctx)
 {
 	char line[900];
@@ -601,19 +645,27 @@ enum dk_status notice_queue_digest(struct db *db, const char *to, int64_t within
 	enum dk_status s = mail_check_address("--mail", to, err);
 	if (s)
 		return s;
+	/* The digest names every customer's demands: it is for staff only. */
+	bool theirs;
+	if ((s = obligation_any_customer_address(db, to, &theirs, err)))
+		return s;
+	if (theirs)
+		return dk_fail(err, DK_REFUSED, "--mail: %s is a customer's address; the digest is for staff", to);
 	int64_t now = when_now();
-	struct section late = {.now = now, .split = now}, soon = {.now = now}, orders = {0}, notices = {0};
+	struct section late = {.now = now, .split = now}, soon = {.now = now}, orders = {0}, notices = {0},
+		       attention = {.now = now};
 	late.soon = &soon;
-	buf_init(&late.b), buf_init(&soon.b), buf_init(&orders.b), buf_init(&notices.b);
+	buf_init(&late.b), buf_init(&soon.b), buf_init(&orders.b), buf_init(&notices.b), buf_init(&attention.b);
 	struct demand_filter df = {.due_before = now + within * WHEN_DAY};
 	struct notice_filter nf = {.needs_person = true};
 	if ((s = demand_list(db, &df, digest_demand, &late, err)) ||
 	    (s = demand_orders_ending(db, now, now + within * WHEN_DAY, digest_order, &orders, err)) ||
+	    (s = obligation_attention(db, now, now + within * WHEN_DAY, digest_attention, &attention, err)) ||
 	    (s = notice_list(db, &nf, digest_notice, &notices, err))) {
-		buf_free(&late.b), buf_free(&soon.b), buf_free(&orders.b), buf_free(&notices.b);
+		buf_free(&late.b), buf_free(&soon.b), buf_free(&orders.b), buf_free(&notices.b), buf_free(&attention.b);
 		return s;
 	}
-	section_end(&late), section_end(&soon), section_end(&orders), section_end(&notices);
+	section_end(&late), section_end(&soon), section_end(&orders), section_end(&notices), section_end(&attention);
 	struct fields f = {0};
 	struct buf b;
 	char date[16];
@@ -622,10 +674,10 @@ enum dk_status notice_queue_digest(struct db *db, const char *to, int64_t within
 	buf_init(&b);
 	buf_printf(&b, "%lld", (long long)within);
 	field_buf(&f, "digest.within_days", &b);
-	int64_t counts[] = {late.n, soon.n, orders.n, notices.n};
+	int64_t counts[] = {late.n, soon.n, orders.n, notices.n, attention.n};
 	const char *names[] = {"digest.late_count", "digest.due_soon_count", "digest.orders_ending_count",
-			       "digest.notices_count"};
-	for (int i = 0; i < 4; i++) {
+			       "digest.notices_count", "digest.attention_count"};
+	for (int i = 0; i < 5; i++) {
 		buf_init(&b);
 		buf_printf(&b, "%lld", (long long)counts[i]);
 		field_buf(&f, names[i], &b);
@@ -634,6 +686,7 @@ enum dk_status notice_queue_digest(struct db *db, const char *to, int64_t within
 	field_buf(&f, "digest.due_soon", &soon.b);
 	field_buf(&f, "digest.orders_ending", &orders.b);
 	field_buf(&f, "digest.notices", &notices.b);
+	field_buf(&f, "digest.attention", &attention.b);
 	struct draft dr = {.kind = "digest", .recipient = to, .recipient_name = "", .via = "smtp"};
 	if (f.oom)
 		s = dk_fail(err, DK_STORAGE, "out of memory");

@@ -15,10 +15,12 @@
  * marked sent only after the server accepted it, so a crash between the two sends it again, with
  * the same Message-ID, on the next run.
  *
- * No customer notice (advance, delayed) is queued, or begins to be sent, while a non-disclosure
- * order on its demand is in force: checked here when queueing, again as each send begins, and by
- * triggers in the schema. A send refused for that is failed with the reason, and an event on the
- * demand says why. */
+ * Whether a letter may go is the demand's obligations' to say (obligation.h): while a
+ * non-disclosure order is in force nothing reaches the customer, a redirect letter goes only while
+ * its demand is in redirecting, a customer letter only while the notice is owed. Checked when a
+ * letter is queued, changed or recorded, again as each send begins, and by triggers in the schema.
+ * A send refused for that cancels the letter with the reason, and an event on the demand says why;
+ * the digest never goes to a customer's address. */
 #ifndef DOCKET_NOTICE_H
 #define DOCKET_NOTICE_H
 
@@ -75,17 +77,12 @@ struct notice_queued {
 enum dk_status notice_queue(struct db *db, int64_t demand_id, const char *kind, int64_t since, int64_t now,
 			    struct notice_queued *q, struct dk_error *err);
 
-/* When a demand closes: cancels its letters still waiting (queued or failed), adding a change
- * for each to ch. Inside the caller's transaction. */
-enum dk_status notice_cancel_pending(struct db *db, int64_t demand_id, int64_t now, struct buf *ch,
-				     struct dk_error *err);
-
-/* `docket notice`: records a customer notice of kind delivered by a person via letter, phone or
- * email at time at. The pending notice of that kind on the demand becomes the record; other
- * pending customer notices are cancelled; with none pending a new one is recorded. *id receives
- * the notice. Inside the caller's transaction (which checks the order and writes the event). */
-enum dk_status notice_record_delivery(struct db *db, int64_t demand_id, const char *kind, const char *via, int64_t at,
-				      int64_t now, int64_t *id, struct buf *ch, struct dk_error *err);
+/* `docket notice`: records a customer notice delivered by a person via letter, phone or email at
+ * time at. The oldest customer letter waiting on the demand becomes the record (*kind receives its
+ * kind); with none waiting a new one of *kind is recorded. *id receives the notice. Inside the
+ * caller's transaction, which has checked that the notice is owed and writes the event. */
+enum dk_status notice_record_delivery(struct db *db, int64_t demand_id, const char **kind, const char *via, int64_t at,
+				      int64_t now, int64_t *id, struct dk_error *err);
 
 /* A person's part. Each writes an event (on the demand, or on none for a digest). */
 
@@ -101,10 +98,6 @@ enum dk_status notice_retry(struct db *db, const struct acting *by, int64_t id, 
 /* Withdraws a queued or failed notice, with the reason. */
 enum dk_status notice_cancel(struct db *db, const struct acting *by, int64_t id, const char *reason,
 			     struct dk_error *err);
-
-/* The reference of an order on the demand in force at time t, into out ("" when none). */
-enum dk_status notice_order_in_force(struct db *db, int64_t demand_id, int64_t t, char *out, size_t n,
-				     struct dk_error *err);
 
 /* Checks how and when a person gave a letter: via is one of letter, phone, email; at is ISO-8601
  * (now when NULL) and not in the future. *t is the time. */

@@ -9,100 +9,82 @@
 #include "mail.h"
 #include "notice.h"
 #include "notice_internal.h"
+#include "obligation.h"
 #include "text.h"
 #include "when.h"
 
 
-/* Steps an UPDATE that cancels letters, RETURNING id, kind: each one cancelled goes into the
- * changes ch. doing names the work for an error. */
-static enum dk_status note_cancelled(struct db *db, sqlite3_stmt *st, struct buf *ch, const char *doing,
-				     struct dk_error *err)
-{
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char what[64];
-		snprintf(what, sizeof what, "#%lld %s", (long long)sqlite3_column_int64(st, 0),
-			 (const char *)sqlite3_column_text(st, 1));
-		audit_change(ch, "notice", what, "cancelled");
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DK_OK : db_error(db, doing, err);
-}
-
-enum dk_status notice_cancel_pending(struct db *db, int64_t demand_id, int64_t now, struct buf *ch,
-				     struct dk_error *err)
-{
-	sqlite3_stmt *st =
-		db_stmt(db,
-			"UPDATE notice SET status = 'cancelled', last_error = 'cancelled: the demand was closed',"
-			" next_attempt_at = NULL, version = version + 1, updated_at = ?2"
-			" WHERE demand_id = ?1 AND status IN ('queued', 'failed') RETURNING id, kind, status",
-			err);
-	if (!st)
-		return DK_STORAGE;
-	sqlite3_bind_int64(st, 1, demand_id);
-	sqlite3_bind_int64(st, 2, now);
-	return note_cancelled(db, st, ch, "cancelling the demand's letters", err);
-}
-
-enum dk_status notice_record_delivery(struct db *db, int64_t demand_id, const char *kind, const char *via, int64_t at,
-				      int64_t now, int64_t *id, struct buf *ch, struct dk_error *err)
+enum dk_status notice_record_delivery(struct db *db, int64_t demand_id, const char **kind, const char *via, int64_t at,
+				      int64_t now, int64_t *id, struct dk_error *err)
 {
 	*id = 0;
-	/* The letter docket drafted is the one the person delivered: it becomes the record. */
+	/* The customer letter docket drafted is the one the person delivered: it becomes the record. */
 	sqlite3_stmt *st = db_stmt(db,
 				   "UPDATE notice SET status = 'sent', via = ?3, sent_at = ?4, next_attempt_at = NULL,"
 				   " version = version + 1, updated_at = ?5"
-				   " WHERE id = (SELECT id FROM notice WHERE demand_id = ?1 AND kind = ?2"
+				   " WHERE id = (SELECT id FROM notice WHERE demand_id = ?1 AND kind IN ('advance', 'delayed')"
 				   "             AND status IN ('queued', 'failed') ORDER BY id LIMIT 1)"
-				   " RETURNING id",
+				   " RETURNING id, kind",
 				   err);
 	if (!st)
 		return DK_STORAGE;
 	sqlite3_bind_int64(st, 1, demand_id);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, via, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, at);
 	sqlite3_bind_int64(st, 5, now);
 	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(st, 0);
+		*kind = strcmp((const char *)sqlite3_column_text(st, 1), "delayed") == 0 ? "delayed" : "advance";
+	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_error(db, "recording the notice", err);
-	if (!*id) {
-		st = db_stmt(
-			db,
-			"INSERT INTO notice (demand_id, kind, via, recipient, status, created_at, updated_at, sent_at)"
-			" SELECT ?1, ?2, ?3, c.contact_email, 'sent', ?4, ?4, ?5 FROM demand AS d"
-			" JOIN customer AS c ON c.id = d.customer_id WHERE d.id = ?1",
-			err);
-		if (!st)
-			return DK_STORAGE;
-		sqlite3_bind_int64(st, 1, demand_id);
-		sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, via, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, now);
-		sqlite3_bind_int64(st, 5, at);
-		enum dk_status s = db_exec_stmt(db, st, "recording the notice", err);
-		if (s)
-			return s;
-		*id = sqlite3_last_insert_rowid(db->h);
-	}
-	/* Any other customer letter still waiting would tell the customer twice. */
-	st = db_stmt(
-		db,
-		"UPDATE notice SET status = 'cancelled', next_attempt_at = NULL, version = version + 1,"
-		" updated_at = ?3, last_error = 'cancelled: the customer was told otherwise (notice #' || ?2 || ')'"
-		" WHERE demand_id = ?1 AND kind IN ('advance', 'delayed') AND status IN ('queued', 'failed')"
-		" RETURNING id, kind",
-		err);
+	if (*id)
+		return DK_OK;
+	st = db_stmt(db,
+		     "INSERT INTO notice (demand_id, kind, via, recipient, status, created_at, updated_at, sent_at)"
+		     " SELECT ?1, ?2, ?3, c.contact_email, 'sent', ?4, ?4, ?5 FROM demand AS d"
+		     " JOIN customer AS c ON c.id = d.customer_id WHERE d.id = ?1",
+		     err);
 	if (!st)
 		return DK_STORAGE;
 	sqlite3_bind_int64(st, 1, demand_id);
-	sqlite3_bind_int64(st, 2, *id);
-	sqlite3_bind_int64(st, 3, now);
-	return note_cancelled(db, st, ch, "recording the notice", err);
+	sqlite3_bind_text(st, 2, *kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, via, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, at);
+	enum dk_status s = db_exec_stmt(db, st, "recording the notice", err);
+	if (!s)
+		*id = sqlite3_last_insert_rowid(db->h);
+	return s;
+}
+
+/* Who may change a letter: a customer notice is an attorney's (the permission table). */
+static enum dk_status may_change(struct db *db, const struct acting *by, const struct notice *n, bool recording,
+				 struct dk_error *err)
+{
+	char subject[40];
+	snprintf(subject, sizeof subject, "notice %lld", (long long)n->id);
+	const char *action = !obligation_is_customer_kind(n->kind) ? "letter.edit"
+			     : recording			   ? "notice.record"
+								   : "notice.edit";
+	return staff_may(db, by, action, subject, err);
+}
+
+/* Ends a person's change to a letter: the obligations act on it (a letter that may no longer go
+ * is cancelled), then the event on the demand, or on none for a digest. */
+static enum dk_status logged(struct db *db, const struct acting *by, const struct notice *n, const char *action,
+			     struct buf *ch, const char *note, int64_t now, struct dk_error *err)
+{
+	enum dk_status s = DK_OK;
+	if (n->demand_id)
+		s = obligation_reconcile(db, n->demand_id, now, NULL, false, ch, NULL, err);
+	if (s) {
+		buf_free(ch);
+		return s;
+	}
+	return notice_log(db, by, n->demand_id, action, ch, note, now, err);
 }
 
 /* Loads the notice inside the transaction and checks that a person may change it now. */
@@ -125,7 +107,8 @@ static enum dk_status load_waiting(struct db *db, int64_t id, const char *doing,
 static enum dk_status check_actor(const struct acting *by, int64_t id, struct dk_error *err)
 {
 	if (by->role == STAFF_NONE)
-		return dk_fail(err, DK_REFUSED, "notice %lld: %s may not change letters", (long long)id, by->actor);
+		return dk_fail(err, DK_REFUSED, "notice %lld: %s is not active staff: reading only", (long long)id,
+			       by->actor);
 	return DK_OK;
 }
 
@@ -146,11 +129,24 @@ static enum dk_status do_edit(struct db *db, const struct acting *by, int64_t id
 			    (long long)id, (long long)expect, (long long)n->version);
 	else if (strcmp(n->kind, "digest") == 0 && !*recipient)
 		s = dk_fail(err, DK_INVALID, "notice %lld: a digest needs an e-mail address", (long long)id);
+	int64_t now = when_now();
+	struct notice_judged j = {0};
+	if (!s && !(s = may_change(db, by, n, false, err)) && !(s = notice_judge(db, n, now, &j, err))) {
+		/* Under an order the customer's notice is held as it is: it cannot be readied for a
+		 * person to post, nor pointed elsewhere. */
+		if (j.loaded && obligation_is_customer_kind(n->kind) && j.ob.contact_forbidden)
+			s = dk_fail(err, DK_REFUSED,
+				    "notice %lld: demand %lld: a non-disclosure order is in force (%s): the customer "
+				    "notice is held and cannot be changed",
+				    (long long)id, (long long)n->demand_id, j.ob.order_in_force);
+		else
+			s = notice_may_go(db, n, &j, recipient, err);
+	}
+	notice_judged_free(&j);
 	if (s) {
 		notice_free(&n);
 		return s;
 	}
-	int64_t now = when_now();
 	const char *via = *recipient ? "smtp" : "letter";
 	struct buf ch;
 	buf_init(&ch);
@@ -193,11 +189,10 @@ static enum dk_status do_edit(struct db *db, const struct acting *by, int64_t id
 		sqlite3_bind_int64(st, 7, n->version);
 		s = db_exec_stmt(db, st, "editing the notice", err);
 	}
-	if (s) {
+	if (s)
 		buf_free(&ch);
-	} else {
-		s = notice_log(db, by, n->demand_id, "notice_edited", &ch, "", now, err);
-	}
+	else
+		s = logged(db, by, n, "notice_edited", &ch, "", now, err);
 	notice_free(&n);
 	return s;
 }
@@ -231,17 +226,13 @@ static enum dk_status do_retry(struct db *db, const struct acting *by, int64_t i
 	if (s)
 		return s;
 	int64_t now = when_now();
-	char order[TEXT_SHORT_MAX + 1] = "";
+	struct notice_judged j = {0};
 	if (strcmp(n->via, "smtp") != 0)
 		s = dk_fail(err, DK_REFUSED, "notice %lld: no e-mail address; add one with docket outbox edit %lld",
 			    (long long)id, (long long)id);
-	else if (notice_is_customer(n->kind) &&
-		 !(s = notice_order_in_force(db, n->demand_id, now, order, sizeof order, err)) && *order)
-		s = dk_fail(
-			err, DK_REFUSED,
-			"notice %lld: demand %lld: a non-disclosure order (%s) is in force: the customer may not be "
-			"told",
-			(long long)id, (long long)n->demand_id, order);
+	else if (!(s = may_change(db, by, n, false, err)) && !(s = notice_judge(db, n, now, &j, err)))
+		s = notice_may_go(db, n, &j, n->recipient, err);
+	notice_judged_free(&j);
 	if (!s) {
 		sqlite3_stmt *st = db_stmt(db,
 					   "UPDATE notice SET status = 'queued', attempts = 0, next_attempt_at = NULL,"
@@ -261,7 +252,7 @@ static enum dk_status do_retry(struct db *db, const struct acting *by, int64_t i
 		char what[32];
 		snprintf(what, sizeof what, "#%lld %s", (long long)id, n->kind);
 		audit_change(&ch, "notice", what, "queued");
-		s = notice_log(db, by, n->demand_id, "notice_retry", &ch, n->last_error, now, err);
+		s = logged(db, by, n, "notice_retry", &ch, n->last_error, now, err);
 	}
 	notice_free(&n);
 	return s;
@@ -283,12 +274,23 @@ static enum dk_status do_cancel(struct db *db, const struct acting *by, int64_t 
 	if (s)
 		return s;
 	int64_t now = when_now();
-	sqlite3_stmt *st =
-		db_stmt(db,
-			"UPDATE notice SET status = 'cancelled', next_attempt_at = NULL,"
-			" last_error = 'cancelled: ' || ?2, version = version + 1, updated_at = ?3 WHERE id = ?1",
-			err);
-	if (!st)
+	struct notice_judged j = {0};
+	/* Cancelling the customer's letter while the notice is owed would lose it. */
+	if (!(s = may_change(db, by, n, false, err)) && !(s = notice_judge(db, n, now, &j, err)) && j.loaded &&
+	    obligation_is_customer_kind(n->kind) && j.ob.notice == OB_OWED)
+		s = dk_fail(err, DK_REFUSED,
+			    "notice %lld: demand %lld: the customer is owed this notice: edit it, or record its "
+			    "delivery (docket outbox delivered %lld --via ...)",
+			    (long long)id, (long long)n->demand_id, (long long)id);
+	notice_judged_free(&j);
+	sqlite3_stmt *st = s ? NULL
+			     : db_stmt(db,
+				       "UPDATE notice SET status = 'cancelled', next_attempt_at = NULL,"
+				       " last_error = 'cancelled: ' || ?2, version = version + 1, updated_at = ?3 WHERE id = ?1",
+				       err);
+	if (s)
+		;
+	else if (!st)
 		s = DK_STORAGE;
 	else {
 		sqlite3_bind_int64(st, 1, id);
@@ -302,7 +304,7 @@ static enum dk_status do_cancel(struct db *db, const struct acting *by, int64_t 
 		char what[32];
 		snprintf(what, sizeof what, "#%lld %s", (long long)id, n->kind);
 		audit_change(&ch, "notice", what, "cancelled");
-		s = notice_log(db, by, n->demand_id, "notice_cancelled", &ch, reason, now, err);
+		s = logged(db, by, n, "notice_cancelled", &ch, reason, now, err);
 	}
 	notice_free(&n);
 	return s;
@@ -325,26 +327,36 @@ static enum dk_status do_delivered(struct db *db, const struct acting *by, int64
 	if (s)
 		return s;
 	int64_t now = when_now();
-	char when[32], order[TEXT_SHORT_MAX + 1] = "";
+	char when[32], from[32];
 	when_format(at, when, sizeof when);
+	struct notice_judged j = {0};
 	if (at < n->created_at - 86400)
 		s = dk_fail(err, DK_INVALID, "notice %lld: at: %s is before the letter was drafted", (long long)id,
 			    when);
-	/* A customer notice given while a court forbade it is the failure this program exists to
-	 * prevent: now, and at the time given. */
-	if (!s && notice_is_customer(n->kind)) {
-		if (!(s = notice_order_in_force(db, n->demand_id, now, order, sizeof order, err)) && *order)
-			s = dk_fail(
-				err, DK_REFUSED,
-				"notice %lld: demand %lld: a non-disclosure order (%s) is in force: the customer may "
-				"not be told",
-				(long long)id, (long long)n->demand_id, order);
-		else if (!s && !(s = notice_order_in_force(db, n->demand_id, at, order, sizeof order, err)) && *order)
-			s = dk_fail(err, DK_REFUSED,
-				    "notice %lld: demand %lld: a non-disclosure order (%s) was in force at %s: the "
-				    "customer may not have been told then",
-				    (long long)id, (long long)n->demand_id, order, when);
+	else if (!(s = may_change(db, by, n, true, err)) && !(s = notice_judge(db, n, now, &j, err))) {
+		/* A customer notice given while a court forbade it is the failure this program exists to
+		 * prevent; one dated before it was owed would skip the waiting period. */
+		if (j.loaded && obligation_is_customer_kind(n->kind)) {
+			if (j.ob.contact_forbidden)
+				s = dk_fail(err, DK_REFUSED,
+					    "notice %lld: demand %lld: a non-disclosure order is in force (%s): the "
+					    "customer may not be told",
+					    (long long)id, (long long)n->demand_id, j.ob.order_in_force);
+			else if (j.ob.notice != OB_OWED)
+				s = dk_fail(err, DK_REFUSED, "notice %lld: demand %lld: no customer notice is owed (%s)",
+					    (long long)id, (long long)n->demand_id, ob_notice_names[j.ob.notice]);
+			else if (at < j.ob.owed_from) {
+				when_format(j.ob.owed_from, from, sizeof from);
+				s = dk_fail(err, DK_REFUSED,
+					    "notice %lld: demand %lld: at: %s is before the notice was owed (%s: the "
+					    "decision to notify or an order's end)",
+					    (long long)id, (long long)n->demand_id, when, from);
+			}
+		} else {
+			s = notice_may_go(db, n, &j, n->recipient, err);
+		}
 	}
+	notice_judged_free(&j);
 	if (!s) {
 		sqlite3_stmt *st =
 			db_stmt(db,
@@ -366,15 +378,15 @@ static enum dk_status do_delivered(struct db *db, const struct acting *by, int64
 		buf_init(&ch);
 		char what[32];
 		snprintf(what, sizeof what, "#%lld", (long long)id);
-		audit_change(&ch, notice_is_customer(n->kind) ? "customer_notice" : "letter", NULL, n->kind);
+		audit_change(&ch, obligation_is_customer_kind(n->kind) ? "customer_notice" : "letter", NULL, n->kind);
 		audit_change(&ch, "via", NULL, via);
 		audit_change(&ch, "sent", NULL, when);
 		audit_change(&ch, "notice", NULL, what);
-		s = notice_log(db, by, n->demand_id,
-			       notice_is_customer(n->kind)        ? "notice_sent"
-			       : strcmp(n->kind, "redirect") == 0 ? "letter_sent"
-								  : "digest_sent",
-			       &ch, "", now, err);
+		s = logged(db, by, n,
+			   obligation_is_customer_kind(n->kind)        ? "notice_sent"
+			   : strcmp(n->kind, "redirect") == 0 ? "letter_sent"
+							      : "digest_sent",
+			   &ch, "", now, err);
 	}
 	notice_free(&n);
 	return s;

@@ -152,6 +152,38 @@ static enum dk_status fail_notice(struct run *r, const struct notice *n, const c
 	return notice_log(r->db, r->by, n->demand_id, action, &ch, why, now, err);
 }
 
+/* A letter that may no longer go is cancelled with the reason, in an event on its demand; the
+ * obligations then act (a notice owed later, when an order ends, is queued then). Inside the
+ * caller's transaction. */
+static enum dk_status refuse_notice(struct run *r, const struct notice *n, const char *why, int64_t now,
+				    struct dk_error *err)
+{
+	sqlite3_stmt *st = db_stmt(r->db,
+				   "UPDATE notice SET status = 'cancelled', last_error = 'cancelled: ' || ?2,"
+				   " next_attempt_at = NULL, version = version + 1, updated_at = ?3 WHERE id = ?1",
+				   err);
+	if (!st)
+		return DK_STORAGE;
+	sqlite3_bind_int64(st, 1, n->id);
+	sqlite3_bind_text(st, 2, why, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	enum dk_status s = db_exec_stmt(r->db, st, "cancelling the letter", err);
+	if (s)
+		return s;
+	struct buf ch;
+	buf_init(&ch);
+	char what[32];
+	snprintf(what, sizeof what, "#%lld %s", (long long)n->id, n->kind);
+	audit_change(&ch, "notice", what, "cancelled");
+	if (*n->recipient)
+		audit_change(&ch, "to", NULL, n->recipient);
+	if (n->demand_id && (s = obligation_reconcile(r->db, n->demand_id, now, NULL, false, &ch, NULL, err))) {
+		buf_free(&ch);
+		return s;
+	}
+	return notice_log(r->db, r->by, n->demand_id, "notice_refused", &ch, why, now, err);
+}
+
 /* What a claim decided, to be reported once its transaction is committed. */
 struct decision {
 	enum { SKIP, GO, STOPPED } what;
@@ -159,8 +191,10 @@ struct decision {
 	char why[DK_ERROR_MAX + 200];
 };
 
-/* The letter's message into r->msg, and whether it may leave: no order in force (for a customer
- * notice) and a message that could be built. Reads only. */
+/* The letter's message into r->msg, and whether it may leave: the demand's obligations let it
+ * (obligation.h: nothing to the customer under an order, a redirect letter only in redirecting, a
+ * customer letter only while owed; a digest to no customer) and a message that could be built.
+ * Reads only. */
 static enum dk_status check(struct run *r, const struct notice *n, int64_t now, struct decision *d,
 			    struct dk_error *err)
 {
@@ -179,19 +213,19 @@ static enum dk_status check(struct run *r, const struct notice *n, int64_t now, 
 	struct dk_error bad = {0};
 	buf_reset(&r->msg);
 	enum dk_status built = mail_build(&m, &r->msg, &bad);
-	char order[TEXT_SHORT_MAX + 1] = "";
-	enum dk_status s = DK_OK;
-	if (notice_is_customer(n->kind) &&
-	    (s = notice_order_in_force(r->db, n->demand_id, now, order, sizeof order, err)))
+	char why[300];
+	struct notice_judged j;
+	enum dk_status s = notice_judge(r->db, n, now, &j, err);
+	if (!s)
+		s = notice_why_not(r->db, n, &j, n->recipient, why, sizeof why, err);
+	notice_judged_free(&j);
+	if (s)
 		return s;
 	d->what = GO;
-	if (*order) {
+	if (*why) {
 		d->what = STOPPED;
 		d->result = NOTICE_REFUSED;
-		snprintf(d->why, sizeof d->why,
-			 "refused: a non-disclosure order (%s) on demand %lld is in force; the customer may not be "
-			 "told, and nothing was sent",
-			 order, (long long)n->demand_id);
+		snprintf(d->why, sizeof d->why, "refused, nothing was sent: %s", why);
 	} else if (built) {
 		d->what = STOPPED;
 		d->result = NOTICE_FAILED;
@@ -221,8 +255,8 @@ static enum dk_status claim(struct run *r, const struct notice *n, struct decisi
 	if (s)
 		return s;
 	if (d->what == STOPPED)
-		return fail_notice(r, n, d->result == NOTICE_REFUSED ? "notice_refused" : "notice_failed", d->why, now,
-				   err);
+		return d->result == NOTICE_REFUSED ? refuse_notice(r, n, d->why, now, err)
+						   : fail_notice(r, n, "notice_failed", d->why, now, err);
 	st = db_stmt(r->db,
 		     "UPDATE notice SET status = 'sending', attempts = attempts + 1, version = version + 1,"
 		     " updated_at = ?2 WHERE id = ?1",
@@ -273,13 +307,19 @@ static enum dk_status record(struct run *r, struct answered *a, struct dk_error 
 		snprintf(what, sizeof what, "#%lld", (long long)n->id);
 		struct buf ch;
 		buf_init(&ch);
-		bool customer = notice_is_customer(n->kind);
+		bool customer = obligation_is_customer_kind(n->kind);
 		audit_change(&ch, customer ? "customer_notice" : "letter", NULL, n->kind);
 		audit_change(&ch, "via", NULL, "smtp");
 		audit_change(&ch, "sent", NULL, when);
 		audit_change(&ch, "notice", NULL, what);
 		audit_change(&ch, "to", NULL, n->recipient);
 		audit_change(&ch, "message_id", NULL, n->message_id);
+		/* The customer is told: any other customer letter waiting goes; and a notice recorded as
+		 * sent inside an order's term (recorded while it was on its way) is listed for a person. */
+		if (n->demand_id && (s = obligation_reconcile(r->db, n->demand_id, now, NULL, false, &ch, NULL, err))) {
+			buf_free(&ch);
+			return s;
+		}
 		return notice_log(r->db, r->by, n->demand_id,
 				  customer                           ? "notice_sent"
 				  : strcmp(n->kind, "redirect") == 0 ? "letter_sent"
@@ -383,8 +423,8 @@ enum dk_status notice_send(struct db *db, const struct acting *by, const struct 
 {
 	memset(rep, 0, sizeof *rep);
 	enum dk_status s;
-	if (by->role == STAFF_NONE)
-		return dk_fail(err, DK_REFUSED, "%s may not send letters", by->actor);
+	if ((s = staff_may(db, by, "send", NULL, err)))
+		return s;
 	if (!o->dry_run && (s = smtp_config_check(o->cfg, err)))
 		return s;
 	int lock = -1;

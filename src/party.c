@@ -64,7 +64,7 @@ enum dk_status customer_add(struct db *db, const struct acting *by, const struct
 	    (s = text_check("contact phone", c->contact_phone, 40, false, false, err)) ||
 	    (s = text_check("region", c->region, 40, false, true, err)))
 		return s;
-	if ((s = db_begin(db, err)))
+	if ((s = staff_may(db, by, "customer", NULL, err)) || (s = db_begin(db, err)))
 		return s;
 	if ((s = check_region(db, c->region, err)))
 		goto fail;

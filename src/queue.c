@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "db_internal.h"
+#include "obligation.h"
 #include "text.h"
 #include "when.h"
 
@@ -42,10 +43,8 @@ enum kind { KIND_OPEN, KIND_STATE, KIND_ALL, KIND_CLOSED };
 	" EXISTS (SELECT 1 FROM nd_order AS o WHERE o.demand_id = d.id" IN_FORCE "), d.version"
 #define ROW_JOINS   " JOIN customer AS c ON c.id = d.customer_id JOIN requester AS r ON r.id = d.requester_id"
 #define ROW_COLUMNS ROW_SELECT " FROM demand AS d" ROW_JOINS
-/* An order in force at :now: not lifted by then and, unless indefinite, not expired. */
-#define IN_FORCE                                                                                                       \
-	" AND (o.lifted_at IS NULL OR o.lifted_at > :now)"                                                             \
-	" AND (o.indefinite = 1 OR o.expires_at IS NULL OR o.expires_at > :now)"
+/* An order in force at :now (obligation.h). */
+#define IN_FORCE " AND " OB_IN_FORCE_SQL("o", ":now")
 
 enum dk_status queue_open(struct db *db, struct queue **out, struct dk_error *err)
 {

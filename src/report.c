@@ -30,12 +30,14 @@ const char *const report_notice_keys[RN_COUNT] = {
 	"before_disclosure",
 	"after_order_ended",
 	"order_in_force",
+	"owed",
 	"not_applicable",
 };
 const char *const report_notice_labels[RN_COUNT] = {
 	"Notified before disclosure",
 	"Notified after a non-disclosure order ended",
 	"Not notified: an order is still in force",
+	"Disclosed, not yet notified: the notice is owed",
 	"Notice not applicable",
 };
 const char *const report_by_keys[3] = {"country", "requester-kind", "instrument"};
@@ -259,14 +261,16 @@ static enum dk_status notice_figures(struct db *db, struct report *r, struct dk_
 	sqlite3_stmt *st =
 		db_stmt(db,
 			"SELECT count(*) FILTER (WHERE adv), count(*) FILTER (WHERE NOT adv AND del),"
-			" count(*) FILTER (WHERE NOT adv AND NOT del AND gag) FROM (SELECT"
+			" count(*) FILTER (WHERE NOT adv AND NOT del AND gag),"
+			" count(*) FILTER (WHERE NOT adv AND NOT del AND NOT gag AND disclosed) FROM (SELECT"
 			" EXISTS (SELECT 1 FROM notice AS n WHERE n.demand_id = d.id AND n.kind = 'advance'"
 			"  AND n.status = 'sent' AND n.sent_at <= ?3 AND n.created_at <= ?3) AS adv,"
 			" EXISTS (SELECT 1 FROM notice AS n WHERE n.demand_id = d.id AND n.kind = 'delayed'"
 			"  AND n.status = 'sent' AND n.sent_at <= ?3 AND n.created_at <= ?3) AS del,"
 			" EXISTS (SELECT 1 FROM nd_order AS o WHERE o.demand_id = d.id AND o.created_at <= ?3"
 			"  AND coalesce(o.issued_at, o.created_at) <= ?3 AND (o.lifted_at IS NULL OR o.lifted_at > ?3)"
-			"  AND (o.indefinite = 1 OR o.expires_at IS NULL OR o.expires_at > ?3)) AS gag"
+			"  AND (o.indefinite = 1 OR o.expires_at IS NULL OR o.expires_at > ?3)) AS gag,"
+			" (" DISCLOSED ") AS disclosed"
 			" FROM demand AS d WHERE" IN_REPORT ")",
 			err);
 	if (!st)
@@ -276,8 +280,8 @@ static enum dk_status notice_figures(struct db *db, struct report *r, struct dk_
 	if (rc == SQLITE_ROW) {
 		for (int i = 0; i < RN_NOT_APPLICABLE; i++)
 			r->notice[i] = sqlite3_column_int64(st, i);
-		r->notice[RN_NOT_APPLICABLE] =
-			r->demands - r->notice[RN_BEFORE] - r->notice[RN_AFTER_ORDER] - r->notice[RN_ORDER_IN_FORCE];
+		r->notice[RN_NOT_APPLICABLE] = r->demands - r->notice[RN_BEFORE] - r->notice[RN_AFTER_ORDER] -
+					       r->notice[RN_ORDER_IN_FORCE] - r->notice[RN_OWED];
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)

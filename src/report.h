@@ -42,6 +42,7 @@ enum report_notice {
 	RN_BEFORE,         /* an advance notice was sent */
 	RN_AFTER_ORDER,    /* a delayed notice was sent after an order ended */
 	RN_ORDER_IN_FORCE, /* not notified: an order is in force at the as-of time */
+	RN_OWED,           /* disclosed, not notified, no order in force: the notice is owed */
 	RN_NOT_APPLICABLE, /* none of these */
 	RN_COUNT,
 };

@@ -74,7 +74,10 @@ enum dk_status staff_resolve(struct db *db, const struct actor *who, struct acti
 		out->role = role;
 		return DK_OK;
 	}
-	if (role != STAFF_ADMIN)
+	bool may;
+	if ((s = staff_permits(db, role, "act_for", &may, NULL, 0, err)))
+		return s;
+	if (!may)
 		return dk_fail(err, DK_REFUSED, "%s may not act for %s: only an admin may use --actor", who->login,
 			       who->as);
 	if (strlen(who->as) > STAFF_LOGIN_MAX)
@@ -87,6 +90,95 @@ enum dk_status staff_resolve(struct db *db, const struct actor *who, struct acti
 	snprintf(out->actor, sizeof out->actor, "%s", who->as);
 	out->role = as_role;
 	return DK_OK;
+}
+
+/* Roles in the order they are listed. */
+#define ROLE_ORDER "CASE role WHEN 'intake' THEN 1 WHEN 'attorney' THEN 2 ELSE 3 END"
+
+enum dk_status staff_permits(struct db *db, enum staff_role role, const char *action, bool *ok, char *roles, size_t n,
+			     struct dk_error *err)
+{
+	*ok = false;
+	sqlite3_stmt *st = db_stmt(db, "SELECT role FROM permission WHERE action = ?1 ORDER BY " ROLE_ORDER, err);
+	if (!st)
+		return DK_STORAGE;
+	sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
+	const char *names[3];
+	char store[3][16];
+	int k = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(st, 0);
+		if (role != STAFF_NONE && r && strcmp(r, staff_role_name(role)) == 0)
+			*ok = true;
+		if (k < 3) {
+			snprintf(store[k], sizeof store[k], "%s", r ? r : "");
+			names[k] = store[k];
+			k++;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_error(db, "reading who may do what", err);
+	if (roles && n) {
+		if (k == 0)
+			snprintf(roles, n, "nobody");
+		else if (k == 1)
+			snprintf(roles, n, "%s %s", strcmp(names[0], "intake") == 0 ? "intake" : names[0][0] == 'a' ? "an" : "a",
+				 strcmp(names[0], "intake") == 0 ? "staff" : names[0]);
+		else if (k == 2)
+			snprintf(roles, n, "%s or %s staff", names[0], names[1]);
+		else
+			snprintf(roles, n, "%s, %s or %s staff", names[0], names[1], names[2]);
+	}
+	return DK_OK;
+}
+
+enum dk_status staff_may(struct db *db, const struct acting *by, const char *action, const char *subject,
+			 struct dk_error *err)
+{
+	if (by->role == STAFF_NONE)
+		return dk_fail(err, DK_REFUSED, "%s%s%s is not active staff: reading only", subject ? subject : "",
+			       subject ? ": " : "", by->actor);
+	bool ok;
+	char roles[64];
+	enum dk_status s = staff_permits(db, by->role, action, &ok, roles, sizeof roles, err);
+	if (s || ok)
+		return s;
+	char label[80] = "";
+	sqlite3_stmt *st = db_stmt(db, "SELECT label FROM action WHERE name = ?1", err);
+	if (!st)
+		return DK_STORAGE;
+	sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(label, sizeof label, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return dk_fail(err, DK_REFUSED, "%s%s%s is for %s (%s is %s)", subject ? subject : "", subject ? ": " : "",
+		       *label ? label : action, roles, by->actor, staff_role_name(by->role));
+}
+
+enum dk_status staff_actions(struct db *db, int (*fn)(const struct staff_action *, void *), void *ctx,
+			     struct dk_error *err)
+{
+	sqlite3_stmt *st = db_stmt(db,
+				   "SELECT a.name, a.label, coalesce((SELECT group_concat(role, ' ') FROM (SELECT role"
+				   " FROM permission AS p WHERE p.action = a.name ORDER BY " ROLE_ORDER ")), '')"
+				   " FROM action AS a ORDER BY a.rowid",
+				   err);
+	if (!st)
+		return DK_STORAGE;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct staff_action a = {
+			.action = (const char *)sqlite3_column_text(st, 0),
+			.label = (const char *)sqlite3_column_text(st, 1),
+			.roles = (const char *)sqlite3_column_text(st, 2),
+		};
+		if (fn(&a, ctx))
+			break;
+	}
+	enum dk_status s = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? DK_OK : db_error(db, "reading who may do what", err);
+	sqlite3_reset(st);
+	return s;
 }
 
 static enum dk_status check_login(const char *login, struct dk_error *err)
@@ -140,8 +232,8 @@ enum dk_status staff_add(struct db *db, const struct acting *by, const char *log
 	enum staff_role r = staff_role_parse(role);
 	if (r == STAFF_NONE)
 		return dk_fail(err, DK_INVALID, "role: \"%s\" is not one of intake, attorney, admin", role ? role : "");
-	if (by->role != STAFF_ADMIN)
-		return dk_fail(err, DK_REFUSED, "%s may not add staff: only an admin may", by->actor);
+	if ((s = staff_may(db, by, "staff", NULL, err)))
+		return s;
 	if ((s = db_begin(db, err)))
 		return s;
 	s = insert_staff(db, by, login, name, r, err);

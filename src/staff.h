@@ -5,6 +5,8 @@
 #ifndef DOCKET_STAFF_H
 #define DOCKET_STAFF_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "db.h"
@@ -44,6 +46,25 @@ enum staff_role staff_role_parse(const char *s);
 /* Checks that who may write: login active staff, and with `as`, login an admin and `as` active
  * staff. DK_REFUSED with a one-line reason otherwise. */
 enum dk_status staff_resolve(struct db *db, const struct actor *who, struct acting *out, struct dk_error *err);
+
+/* Whether role may do action: a row of the permission table (schema/0007). *ok says; roles, when
+ * not NULL, receives who may, for a refusal ("an attorney", "intake, attorney or admin staff"). */
+enum dk_status staff_permits(struct db *db, enum staff_role role, const char *action, bool *ok, char *roles, size_t n,
+			     struct dk_error *err);
+
+/* DK_OK when by may do action; else DK_REFUSED with "SUBJECT: LABEL is for ROLES (ACTOR is ROLE)",
+ * subject naming what it is about ("demand 7"; NULL for nothing). */
+enum dk_status staff_may(struct db *db, const struct acting *by, const char *action, const char *subject,
+			 struct dk_error *err);
+
+/* One action of the permission table, for `docket staff roles`. Strings are borrowed. */
+struct staff_action {
+	const char *action;
+	const char *label;
+	const char *roles; /* space-separated, in the order intake, attorney, admin */
+};
+enum dk_status staff_actions(struct db *db, int (*fn)(const struct staff_action *, void *), void *ctx,
+			     struct dk_error *err);
 
 /* Adds a staff member (admins only). */
 enum dk_status staff_add(struct db *db, const struct acting *by, const char *login, const char *name, const char *role,

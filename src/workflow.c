@@ -56,28 +56,14 @@ enum dk_status wf_load_facts(struct db *db, int64_t id, struct facts *f, struct 
 	memset(f, 0, sizeof *f);
 	f->id = id;
 	f->now = when_now();
-	sqlite3_stmt *st = db_stmt(
-		db,
-		"SELECT status, coalesce(outcome, ''), instrument, version, received_at, coalesce(response_due, 0),"
-		" coalesce(due_at, 0), emergency, cross_region, process_flag,"
-		" EXISTS (SELECT 1 FROM verification WHERE demand_id = d.id),"
-		" (SELECT count(*) FROM nd_order WHERE demand_id = d.id),"
-		" EXISTS (SELECT 1 FROM nd_order AS o WHERE o.demand_id = d.id AND (o.lifted_at IS NULL OR o.lifted_at "
-		"> ?2)"
-		"   AND (o.indefinite = 1 OR o.expires_at IS NULL OR o.expires_at > ?2)),"
-		" EXISTS (SELECT 1 FROM nd_order WHERE demand_id = d.id AND indefinite = 1 AND lifted_at IS NULL),"
-		" (SELECT coalesce(max(coalesce(lifted_at, expires_at)), 0) FROM nd_order WHERE demand_id = d.id),"
-		" (SELECT coalesce(min(sent_at), 0) FROM notice WHERE demand_id = d.id AND kind = 'advance' AND status "
-		"= 'sent'),"
-		" (SELECT coalesce(max(sent_at), 0) FROM notice WHERE demand_id = d.id AND kind IN ('advance', "
-		"'delayed')"
-		"   AND status = 'sent')"
-		" FROM demand AS d WHERE d.id = ?1",
-		err);
+	sqlite3_stmt *st = db_stmt(db,
+				   "SELECT status, coalesce(outcome, ''), instrument, version, received_at,"
+				   " coalesce(response_due, 0), coalesce(due_at, 0), emergency, cross_region, process_flag"
+				   " FROM demand AS d WHERE d.id = ?1",
+				   err);
 	if (!st)
 		return DK_STORAGE;
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, f->now);
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
@@ -95,13 +81,6 @@ enum dk_status wf_load_facts(struct db *db, int64_t id, struct facts *f, struct 
 	f->emergency = sqlite3_column_int(st, 7);
 	f->cross_region = sqlite3_column_int(st, 8);
 	f->process_flag = sqlite3_column_int(st, 9);
-	f->verified = sqlite3_column_int(st, 10);
-	f->n_orders = sqlite3_column_int64(st, 11);
-	f->in_force = sqlite3_column_int(st, 12);
-	f->open_ended = sqlite3_column_int(st, 13);
-	f->order_end = sqlite3_column_int64(st, 14);
-	f->advance_sent = sqlite3_column_int64(st, 15);
-	f->last_notice = sqlite3_column_int64(st, 16);
 	sqlite3_reset(st);
 
 	st = db_stmt(db, "SELECT category FROM demand_category WHERE demand_id = ?1 AND scope = 'requested'", err);
@@ -111,7 +90,17 @@ enum dk_status wf_load_facts(struct db *db, int64_t id, struct facts *f, struct 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		f->requested |= demand_category_parse((const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DK_OK : db_error(db, "reading the demand", err);
+	if (rc != SQLITE_DONE)
+		return db_error(db, "reading the demand", err);
+	enum dk_status s = obligation_load(db, id, f->now, &f->ob, err);
+	if (!s)
+		obligation_derive(&f->ob, &f->obl);
+	return s;
+}
+
+void wf_facts_free(struct facts *f)
+{
+	obligation_facts_free(&f->ob);
 }
 
 struct deadline_facts wf_deadline_of(const struct facts *f)
@@ -121,8 +110,9 @@ struct deadline_facts wf_deadline_of(const struct facts *f)
 		.response_due = f->response_due,
 		.entered_at = f->now,
 		.emergency = f->emergency,
-		.order_end = f->order_end,
-		.order_open_ended = f->open_ended,
+		/* In notice_owed the deadline is when the notice falls due: as the orders end. */
+		.order_end = f->obl.notice == OB_WAITING ? f->obl.notice_from : f->obl.owed_from,
+		.order_open_ended = f->obl.notice == OB_HELD,
 	};
 	return d;
 }
@@ -185,22 +175,32 @@ enum dk_status wf_log_event(struct db *db, const struct acting *by, int64_t id, 
 	return s;
 }
 
-/* Checks one named guard; returns false with the reason in why. */
-static bool guard_holds(struct db *db, const struct facts *f, const char *guard, const char *note, char *why, size_t n)
+/* Checks one named guard against the facts and their obligations; returns false with the reason in
+ * why. */
+static bool guard_holds(const struct facts *f, const char *guard, const char *note, char *why, size_t n)
 {
 	char a[32], b[32];
-	if (strcmp(guard, "emergency") == 0) {
-		if (f->emergency)
+	const struct obligations *ob = &f->obl;
+	bool preservation = strcmp(f->instrument, "preservation") == 0;
+	bool national_security = strcmp(f->instrument, "national_security") == 0;
+	if (strcmp(guard, "skip_redirect") == 0) {
+		if ((f->emergency || national_security) && !preservation)
 			return true;
-		snprintf(why, n, "only an emergency demand may skip redirecting (move to redirecting first)");
+		snprintf(why, n, "%s",
+			 preservation ? "a preservation request follows its own path (received -> preserving)"
+				      : "only an emergency demand may skip redirecting (or national-security process; "
+					"move to redirecting first)");
 	} else if (strcmp(guard, "preservation") == 0) {
-		if (strcmp(f->instrument, "preservation") == 0)
+		if (preservation)
 			return true;
 		snprintf(why, n, "only a preservation request moves to preserving");
-	} else if (strcmp(guard, "not_preservation") == 0) {
-		if (strcmp(f->instrument, "preservation") != 0)
+	} else if (strcmp(guard, "redirect") == 0) {
+		if (!preservation && !national_security)
 			return true;
-		snprintf(why, n, "a preservation request follows its own path (received -> preserving)");
+		snprintf(why, n, "%s",
+			 preservation ? "a preservation request follows its own path (received -> preserving)"
+				      : "national-security process is never redirected to the customer (move to "
+					"in_review)");
 	} else if (strcmp(guard, "review_note") == 0) {
 		if (!(f->cross_region || f->process_flag) || (note && *note))
 			return true;
@@ -210,53 +210,49 @@ static bool guard_holds(struct db *db, const struct facts *f, const char *guard,
 			 f->process_flag ? "for process (content requested under an instrument that cannot compel it)"
 					 : "");
 	} else if (strcmp(guard, "no_order") == 0) {
-		if (!f->in_force)
+		if (!ob->contact_forbidden)
 			return true;
 		snprintf(why, n,
-			 "a non-disclosure order is in force: the customer may not be told (move to disclosing)");
+			 "a non-disclosure order is in force: the customer may not be told (%s; move to disclosing)",
+			 ob->order_in_force);
 	} else if (strcmp(guard, "order_in_force") == 0) {
-		if (f->in_force)
+		if (ob->contact_forbidden)
 			return true;
 		snprintf(
 			why, n,
 			"no non-disclosure order is in force: the customer must be notified first (move to notifying)");
 	} else if (strcmp(guard, "verified") == 0) {
-		if (f->verified)
+		if (f->ob.verified)
 			return true;
 		snprintf(why, n, "the requester's identity is not verified (docket authenticate %lld --method ...)",
 			 (long long)f->id);
 	} else if (strcmp(guard, "notice_wait") == 0) {
-		if (f->emergency)
+		if (ob->wait_over)
 			return true;
-		if (!f->advance_sent) {
+		if (!ob->notified_since_n) {
 			snprintf(why, n, "the customer has not been notified yet (docket notice %lld --via ...)",
 				 (long long)f->id);
 			return false;
 		}
-		int64_t until = f->advance_sent + db_policy(db, "notice_wait_days", 7) * WHEN_DAY;
-		if (f->now >= until)
-			return true;
-		when_format(f->advance_sent, a, sizeof a);
-		when_format(until, b, sizeof b);
+		when_format(ob->wait_until - f->ob.wait_days * WHEN_DAY, a, sizeof a);
+		when_format(ob->wait_until, b, sizeof b);
 		snprintf(why, n, "the customer was notified at %s; disclosure must wait until %s", a, b);
 	} else if (strcmp(guard, "order_on_record") == 0) {
-		if (f->n_orders > 0)
+		if (f->ob.n_orders > 0)
 			return true;
 		snprintf(why, n, "no non-disclosure order is on record: no notice is owed (close it instead)");
 	} else if (strcmp(guard, "notice_settled") == 0) {
-		if (f->n_orders == 0 || f->open_ended)
+		if (f->ob.n_orders == 0 || ob->notice == OB_GIVEN || ob->notice == OB_HELD)
 			return true;
-		if (f->in_force) {
-			when_format(f->order_end, a, sizeof a);
+		if (ob->notice == OB_WAITING) {
+			when_format(ob->notice_from, a, sizeof a);
 			snprintf(why, n,
 				 "the non-disclosure order is in force until %s: the customer notice is owed after it",
-				 f->order_end ? a : "further notice");
+				 a);
 			return false;
 		}
-		if (f->last_notice && f->last_notice >= f->order_end)
-			return true;
-		when_format(f->order_end, a, sizeof a);
-		snprintf(why, n, "the customer notice owed since the order ended (%s) has not been sent", a);
+		when_format(ob->owed_from, a, sizeof a);
+		snprintf(why, n, "the customer notice owed since the order ended (%s) has not been given", a);
 	} else {
 		snprintf(why, n, "unknown guard \"%s\" in the transition table", guard);
 	}
@@ -264,13 +260,13 @@ static bool guard_holds(struct db *db, const struct facts *f, const char *guard,
 }
 
 /* Checks every guard in the space-separated list; returns false at the first that fails. */
-static bool guards_hold(struct db *db, const struct facts *f, const char *guards, const char *note, char *why, size_t n)
+static bool guards_hold(const struct facts *f, const char *guards, const char *note, char *why, size_t n)
 {
 	char copy[200];
 	snprintf(copy, sizeof copy, "%s", guards);
 	char *save = NULL;
 	for (char *g = strtok_r(copy, " ", &save); g; g = strtok_r(NULL, " ", &save))
-		if (!guard_holds(db, f, g, note, why, n))
+		if (!guard_holds(f, g, note, why, n))
 			return false;
 	return true;
 }
@@ -341,40 +337,39 @@ static enum dk_status disclosed_scope(const struct facts *f, const struct move_r
 }
 
 /* The letters a move calls for, queued in the move's transaction and named in its event: the
- * redirect letter on the way to redirecting, the customer's advance notice on the way to
- * notifying, the delayed notice on the way to notice_owed when the order has already ended. A
- * demand that closes, or goes back from notifying to review, takes its letters still waiting with
- * it. */
+ * redirect letter on the way to redirecting; then whatever the obligations say, as the move
+ * leaves them (an owed customer notice queued, a letter that may no longer go cancelled). */
 static enum dk_status move_letters(struct db *db, const struct facts *f, const char *to, struct buf *ch,
 				   struct dk_error *err)
 {
-	struct notice_queued q;
+	struct notice_queued q = {0};
 	enum dk_status s = DK_OK;
-	q.id = 0;
-	if (strcmp(to, "redirecting") == 0)
-		s = notice_queue(db, f->id, "redirect", 0, f->now, &q, err);
-	else if (strcmp(to, "notifying") == 0)
-		s = notice_queue(db, f->id, "advance", 0, f->now, &q, err);
-	else if (strcmp(to, "notice_owed") == 0 && wf_notice_now_owed(f))
-		s = notice_queue(db, f->id, "delayed", f->order_end, f->now, &q, err);
-	else if (strcmp(to, "closed") == 0 || (strcmp(to, "in_review") == 0 && strcmp(f->status, "notifying") == 0))
-		s = notice_cancel_pending(db, f->id, f->now, ch, err);
-	if (!s && q.id)
+	if (strcmp(to, "redirecting") == 0 && !(s = notice_queue(db, f->id, "redirect", 0, f->now, &q, err)) && q.id)
 		audit_change(ch, "notice", NULL, q.summary);
-	return s;
+	return s ? s : obligation_reconcile(db, f->id, f->now, to, true, ch, NULL, err);
 }
 
-bool wf_notice_now_owed(const struct facts *f)
+/* Who may make a move: the action its row names (a routine move or a legal decision), as the
+ * permission table says. */
+static enum dk_status move_permitted(struct db *db, const struct acting *by, const struct facts *f,
+				     const char *target, const char *action, struct dk_error *err)
 {
-	return f->n_orders > 0 && !f->in_force && !f->open_ended;
+	bool ok;
+	char roles[64];
+	enum dk_status s = staff_permits(db, by->role, action, &ok, roles, sizeof roles, err);
+	if (s || ok)
+		return s;
+	return dk_fail(err, DK_REFUSED, "demand %lld: moving from %s to %s is %s for %s (%s is %s)", (long long)f->id,
+		       f->status, target, strcmp(action, "decide") == 0 ? "a legal decision" : "a move", roles,
+		       by->actor, staff_role_name(by->role));
 }
 
-static enum dk_status do_move(struct db *db, const struct acting *by, const struct move_request *req,
-			      struct dk_error *err)
+static enum dk_status move_with(struct db *db, const struct acting *by, const struct move_request *req, struct facts *f_,
+				struct dk_error *err)
 {
-	struct facts f;
-	enum dk_status s = wf_load_facts(db, req->id, &f, err);
-	if (s || (s = wf_check_version(&f, req->expect_version, err)))
+	struct facts f = *f_;
+	enum dk_status s = wf_check_version(&f, req->expect_version, err);
+	if (s)
 		return s;
 	const char *outcome = req->outcome && *req->outcome ? req->outcome : "";
 	long long id = (long long)req->id;
@@ -389,7 +384,7 @@ static enum dk_status do_move(struct db *db, const struct acting *by, const stru
 
 	sqlite3_stmt *st =
 		db_stmt(db,
-			"SELECT needs_attorney, guard FROM transition WHERE from_state = ?1 AND to_state = ?2"
+			"SELECT action, guard FROM transition WHERE from_state = ?1 AND to_state = ?2"
 			" AND outcome = ?3",
 			err);
 	if (!st)
@@ -398,10 +393,11 @@ static enum dk_status do_move(struct db *db, const struct acting *by, const stru
 	sqlite3_bind_text(st, 2, req->to, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, outcome, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
-	bool needs_attorney = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
-	char guards[200] = "";
-	if (rc == SQLITE_ROW)
+	char action[24] = "", guards[200] = "";
+	if (rc == SQLITE_ROW) {
+		wf_copy_col(st, 0, action, sizeof action);
 		wf_copy_col(st, 1, guards, sizeof guards);
+	}
 	sqlite3_reset(st);
 	char target[64];
 	snprintf(target, sizeof target, "%s%s%s%s", req->to, *outcome ? "(" : "", outcome, *outcome ? ")" : "");
@@ -412,12 +408,10 @@ static enum dk_status do_move(struct db *db, const struct acting *by, const stru
 	}
 	if (rc != SQLITE_ROW)
 		return db_error(db, "reading the workflow", err);
-	if (needs_attorney && by->role != STAFF_ATTORNEY)
-		return dk_fail(err, DK_REFUSED,
-			       "demand %lld: moving from %s to %s is a legal decision for an attorney (%s is %s)", id,
-			       f.status, target, by->actor, staff_role_name(by->role));
+	if ((s = move_permitted(db, by, &f, target, action, err)))
+		return s;
 	char why[400];
-	if (!guards_hold(db, &f, guards, req->note, why, sizeof why))
+	if (!guards_hold(&f, guards, req->note, why, sizeof why))
 		return dk_fail(err, DK_REFUSED, "demand %lld: cannot move from %s to %s: %s", id, f.status, target,
 			       why);
 	unsigned disclosed = 0;
@@ -470,6 +464,17 @@ static enum dk_status do_move(struct db *db, const struct acting *by, const stru
 	return wf_log_event(db, by, f.id, "moved", &ch, req->note, f.now, err);
 }
 
+static enum dk_status do_move(struct db *db, const struct acting *by, const struct move_request *req,
+			      struct dk_error *err)
+{
+	struct facts f;
+	enum dk_status s = wf_load_facts(db, req->id, &f, err);
+	if (!s)
+		s = move_with(db, by, req, &f, err);
+	wf_facts_free(&f);
+	return s;
+}
+
 enum dk_status workflow_move(struct db *db, const struct acting *by, const struct move_request *req,
 			     struct dk_error *err)
 {
@@ -487,7 +492,7 @@ enum dk_status workflow_move(struct db *db, const struct acting *by, const struc
 	if ((s = text_check("note", req->note, TEXT_LONG_MAX, true, false, err)))
 		return s;
 	if (by->role == STAFF_NONE)
-		return dk_fail(err, DK_REFUSED, "demand %lld: %s may not change demands", (long long)req->id,
+		return dk_fail(err, DK_REFUSED, "demand %lld: %s is not active staff: reading only", (long long)req->id,
 			       by->actor);
 	if ((s = db_begin(db, err)))
 		return s;
@@ -499,37 +504,53 @@ enum dk_status workflow_allowed(struct db *db, int64_t id, int (*fn)(const struc
 {
 	struct facts f;
 	enum dk_status s = wf_load_facts(db, id, &f, err);
-	if (s)
+	if (s) {
+		wf_facts_free(&f);
 		return s;
+	}
 	/* Collect first: the guards use cached statements of their own. */
 	struct row {
-		char to[24], outcome[32], guards[200];
+		char to[24], outcome[32], action[24], guards[200], roles[64];
 		bool attorney;
 	} rows[32];
 	int n = 0;
 	sqlite3_stmt *st =
 		db_stmt(db,
-			"SELECT to_state, outcome, needs_attorney, guard FROM transition WHERE from_state = ?1"
+			"SELECT to_state, outcome, action, guard FROM transition WHERE from_state = ?1"
 			" ORDER BY to_state = 'closed', to_state, outcome",
 			err);
-	if (!st)
+	if (!st) {
+		wf_facts_free(&f);
 		return DK_STORAGE;
+	}
 	sqlite3_bind_text(st, 1, f.status, -1, SQLITE_STATIC);
 	while (n < 32 && sqlite3_step(st) == SQLITE_ROW) {
 		wf_copy_col(st, 0, rows[n].to, sizeof rows[n].to);
 		wf_copy_col(st, 1, rows[n].outcome, sizeof rows[n].outcome);
-		rows[n].attorney = sqlite3_column_int(st, 2);
+		wf_copy_col(st, 2, rows[n].action, sizeof rows[n].action);
 		wf_copy_col(st, 3, rows[n].guards, sizeof rows[n].guards);
 		n++;
 	}
 	sqlite3_reset(st);
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; !s && i < n; i++) {
+		/* Who may: "an attorney" alone is what the timeline and the UI call an attorney's move. */
+		bool intake, attorney, admin;
+		if ((s = staff_permits(db, STAFF_INTAKE, rows[i].action, &intake, rows[i].roles, sizeof rows[i].roles,
+				       err)) ||
+		    (s = staff_permits(db, STAFF_ATTORNEY, rows[i].action, &attorney, NULL, 0, err)) ||
+		    (s = staff_permits(db, STAFF_ADMIN, rows[i].action, &admin, NULL, 0, err)))
+			break;
+		rows[i].attorney = attorney && !intake && !admin;
+	}
+	for (int i = 0; !s && i < n; i++) {
 		char why[400] = "";
 		/* A note can always be given with the move, so review_note is not a reason here. */
-		bool ok = guards_hold(db, &f, rows[i].guards, "(note)", why, sizeof why);
-		struct allowed_move m = {rows[i].to, rows[i].outcome, rows[i].attorney, ok, ok ? "" : why};
+		bool ok = guards_hold(&f, rows[i].guards, "(note)", why, sizeof why);
+		struct allowed_move m = {rows[i].to,	     rows[i].outcome, rows[i].action, rows[i].roles,
+					 rows[i].attorney, ok,		      ok ? "" : why};
 		if (fn(&m, ctx))
 			break;
 	}
-	return DK_OK;
+	wf_facts_free(&f);
+	return s;
 }

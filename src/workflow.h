@@ -2,19 +2,21 @@
  *
  * The allowed moves are rows of the transition table (schema/); a trigger refuses any other
  * status change. This module checks the guards those rows name before it writes, so that a
- * refusal comes with its reason:
- *   emergency         only an emergency demand may skip redirecting
+ * refusal comes with its reason, reading the demand's obligations (obligation.h) for those about
+ * orders and notices:
+ *   skip_redirect     only an emergency or national-security process may skip redirecting
  *   preservation      only a preservation request moves to preserving
- *   not_preservation  a preservation request follows its own path
+ *   redirect          neither a preservation request nor national-security process is redirected
  *   review_note       a cross-region or process-flagged demand needs a note saying how it was handled
  *   no_order          no non-disclosure order in force (the customer is about to be told)
  *   order_in_force    disclosing without notice only while an order forbids it
  *   verified          the requester's identity was checked
- *   notice_wait       the customer notice was sent and the waiting period has passed (or emergency)
+ *   notice_wait       a customer notice was given since the latest move into notifying and the
+ *                     waiting period has passed since (or emergency)
  *   order_on_record   an order was recorded on the demand
- *   notice_settled    no customer notice is still owed (none was ever owed, the order is indefinite,
- *                     or the notice was sent after the order ended)
- * A move whose transition row says needs_attorney needs an attorney. */
+ *   notice_settled    no order on record, or the customer notice is given or held (indefinite)
+ * Who may make a move is the action its row names (move or decide) in the permission table. After
+ * the move, the obligations decide its letters (obligation_reconcile). */
 #ifndef DOCKET_WORKFLOW_H
 #define DOCKET_WORKFLOW_H
 
@@ -43,7 +45,9 @@ enum dk_status workflow_move(struct db *db, const struct acting *by, const struc
 struct allowed_move {
 	const char *to;
 	const char *outcome; /* "" unless closing */
-	bool needs_attorney;
+	const char *action;  /* move or decide: who may, in the permission table */
+	const char *roles;   /* who may, for people: "an attorney" */
+	bool needs_attorney; /* only an attorney may */
 	bool possible;      /* the guards hold now (the actor's role is not considered) */
 	const char *reason; /* why not, when !possible */
 };
@@ -68,11 +72,15 @@ struct order_input {
 	bool indefinite;       /* no end date; or */
 	const char *lifted;    /* ISO-8601: the order was lifted */
 	bool challenged;
+	bool reviewed;      /* an attorney reviewed it now */
+	const char *reason; /* why: required to lift, to end sooner, to record a review */
 };
 
-/* Records a non-disclosure order, or updates the one with the same reference. */
+/* Records a non-disclosure order, or updates the one with the same reference (docs/workflow.md,
+ * "Orders"). A customer letter being sent at that moment under the new order cannot be called
+ * back: warning (when not NULL) receives what to tell the person, "" when nothing. */
 enum dk_status workflow_order(struct db *db, const struct acting *by, int64_t id, const struct order_input *in,
-			      struct dk_error *err);
+			      char *warning, size_t nwarning, struct dk_error *err);
 
 extern const char *const workflow_verify_methods[]; /* NULL-terminated */
 
@@ -85,20 +93,21 @@ enum dk_status workflow_extend(struct db *db, const struct acting *by, int64_t i
 			       struct dk_error *err);
 
 /* Records a customer notice delivered outside docket (via letter, phone or email) at time at
- * (ISO-8601; now when NULL). Refused while a non-disclosure order is in force. The customer letter
- * docket queued, if any, becomes the record; other customer letters waiting are cancelled. */
+ * (ISO-8601; now when NULL). Only while the notice is owed, and for a time at or after the one it
+ * is owed from. The customer letter docket queued, if any, becomes the record; other customer
+ * letters waiting are cancelled. */
 enum dk_status workflow_notice_record(struct db *db, const struct acting *by, int64_t id, const char *via,
 				      const char *at, struct dk_error *err);
 
-/* Letters the workflow queues itself (notice.h): the
- * redirect letter with the move to redirecting, the advance notice with the move to notifying,
- * and the delayed notice once every order on a demand in notice_owed has ended: when the order's
- * end is recorded (docket order --lifted/--expires), with the move to notice_owed if the orders
- * had already ended, or, for an order that simply expires, by the sweep below. */
+/* Letters the workflow queues itself (notice.h): the redirect letter with the move to
+ * redirecting; the customer notice whenever the obligations say it is owed and none is pending
+ * (obligation.h): with the move to notifying, with the end of an order recorded, or, for an order
+ * that simply expires, by the sweep below. */
 
-/* The sweep: queues the delayed notice on each demand in notice_owed whose orders have all ended
- * (an expiry passes without anyone recording it). Each demand in its own transaction, with an
- * event. *queued receives how many were queued. `docket outbox send` runs it first. */
+/* The sweep: each demand, open or closed, whose obligations said they would need a look by now
+ * (an order expired without anyone recording it) is reconciled in its own transaction, the owed
+ * notice queued with an event. *queued receives how many were queued. `docket outbox send` runs
+ * it first. */
 enum dk_status workflow_queue_owed_notices(struct db *db, const struct acting *by, int64_t *queued,
 					   struct dk_error *err);
 

@@ -241,7 +241,7 @@ static enum dk_status order_submit(struct ui *ui, struct form *f, void *ctx, str
 	} else if (strcmp(ends, "indefinite") == 0) {
 		in.indefinite = true;
 	}
-	enum dk_status s = workflow_order(ui->db, &ui->who, c->id, &in, err);
+	enum dk_status s = workflow_order(ui->db, &ui->who, c->id, &in, NULL, 0, err);
 	return finish(ui, f, c, s, err, "order recorded");
 }
 

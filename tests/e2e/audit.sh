@@ -31,6 +31,7 @@ events1=$(sed 's/^ok: \([0-9]*\) events.*/\1/' "$OUT")
 
 # The head kept outside stays in the chain as it grows.
 add_demand AUD-2
+expect 0 --actor atty note "$ID" "called the requester back"
 expect 0 verify --head "$head1"
 expect 0 verify
 head2=$(sed 's/.*chain head //' "$OUT")
@@ -65,7 +66,8 @@ sqlite3 "$T/hash.db" "DROP TRIGGER event_no_update; UPDATE event SET hash = zero
 expect 1 --db "$T/hash.db" verify
 err_has "audit chain broken at event 3"
 
-# ... or removes the newest events: the chain that is left is whole, but the anchored head is gone.
+# ... or removes the newest events: the chain that is left is whole and, the last one being a note
+# that changed no demand's state, agrees with the demands; only the anchored head is gone.
 cp "$T/saved.db" "$T/tail.db"
 last=$(sqlite3 "$T/tail.db" "SELECT max(id) FROM event")
 sqlite3 "$T/tail.db" "DROP TRIGGER event_no_delete; DELETE FROM event WHERE id = $last"
@@ -73,6 +75,14 @@ expect 0 --db "$T/tail.db" verify
 expect 1 --db "$T/tail.db" verify --head "$head2"
 err_has "does not contain the anchored head"
 expect 0 --db "$T/saved.db" verify --head "$head2"
+
+# ... or moves a demand in the shell, by a statement every trigger allows (redirecting → in_review):
+# its row no longer agrees with the state its last event recorded, and verify names
+# the demand even without an anchored head.
+cp "$T/saved.db" "$T/status.db"
+sqlite3 "$T/status.db" "UPDATE demand SET status = 'in_review' WHERE id = $a"
+expect 1 --db "$T/status.db" verify
+err_has "^docket: demand $a: its row \\(in_review, version [0-9]+\\) is not what its last event #[0-9]+ recorded \\(redirecting, version [0-9]+\\): changed outside docket$"
 
 # The untouched database still verifies.
 expect 0 verify --head "$head1"

@@ -23,7 +23,7 @@
 corpus=$top_srcdir/tests/data/bad
 setup_db
 add_demand BASE-1
-expect 0 order 1 --ref NDO-1 --expires 2099-01-01
+expect 0 --actor atty order 1 --ref NDO-1 --expires 2099-01-01
 add_demand BASE-2
 expect 0 move 2 redirecting
 shared_before=$(db_dump)

@@ -47,7 +47,7 @@ expect 0 show 1 --format json
 	"[('redirecting', None), ('closed', 'rejected'), ('closed', 'withdrawn')]" ] ||
 	fail "moves possible from received: $(json 'd["moves"]')"
 [ "$(json '[m["reason"] for m in d["moves"] if m["to"] == "in_review"]')" = \
-	"['only an emergency demand may skip redirecting (move to redirecting first)']" ] ||
+	"['only an emergency demand may skip redirecting (or national-security process; move to redirecting first)']" ] ||
 	fail "the blocked move to in_review does not say why"
 [ "$(json 'd["cross_region"]')" = False ] || fail "IE requester for eu-west data flagged cross-region"
 
@@ -88,8 +88,8 @@ err_has "late"
 expect 0 assign 1 atty
 expect 0 list --assignee atty --format json
 [ "$(json '[r["reference"] for r in d]')" = "['REF-1']" ] || fail "--assignee"
-expect 0 extend 1 --due 2099-01-01 --reason "requester agreed to a later date"
-expect 0 extend "$id2" --due 2099-01-01 --reason "the requester confirmed no urgency"
+expect 0 --actor atty extend 1 --due 2099-01-01 --reason "requester agreed to a later date"
+expect 0 --actor atty extend "$id2" --due 2099-01-01 --reason "the requester confirmed no urgency"
 expect 0 due
 out_has "no demands"
 

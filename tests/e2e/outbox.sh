@@ -110,7 +110,7 @@ out_has "^0 sent"
 
 # --- the advance notice, and the waiting period it starts -------------------------------------
 expect 0 move "$d" in_review
-expect 0 authenticate "$d" --method callback
+expect 0 --actor atty authenticate "$d" --method callback
 expect 0 --actor atty move "$d" notifying --note "valid, in scope"
 expect 0 outbox list --format json
 a=$(json 'd[0]["id"]')
@@ -176,47 +176,69 @@ out_has "FAX-1"
 err_has "1 letter needs a person"
 expect 0 outbox send
 out_has "^0 sent"
-expect 0 outbox delivered "$p" --via letter
+expect 0 --actor atty outbox delivered "$p" --via letter
 expect 0 outbox list --needs-person --format json
 [ "$(json 'len(d)')" = 0 ] || fail "the posted letter still needs a person"
 expect 0 show "$fax" --format json
 [ "$(json 'd["events"][-1]["action"]')" = letter_sent ] || fail "the delivery by hand is not in the timeline"
 
-# --- an order recorded after the notice was queued: the send refuses --------------------------
+# --- an order recorded after the notice was queued: nothing reaches the customer ---------------
 add_demand GAG-1
 g=$ID
 expect 0 move "$g" redirecting
+# The redirect letter goes while the demand is being redirected.
+expect 0 outbox send
 expect 0 move "$g" in_review
-expect 0 authenticate "$g" --method callback
+expect 0 --actor atty authenticate "$g" --method callback
 expect 0 --actor atty move "$g" notifying --note "valid"
 expect 0 outbox list --demand "$g" --format json
-[ "$(json '[(n["kind"], n["status"]) for n in d]')" = "[('advance', 'queued'), ('redirect', 'queued')]" ] ||
+[ "$(json '[(n["kind"], n["status"]) for n in d]')" = "[('advance', 'queued')]" ] ||
 	fail "letters of $g: $(cat "$OUT")"
 gn=$(json 'd[0]["id"]')
 expect 0 outbox preview "$gn" --format json
 gmid=$(json 'd["message_id"]')
-# The redirect letter goes; then the court's order arrives before the notice has gone.
-expect 0 outbox send --limit 1
 n=$(count)
-expect 0 order "$g" --ref NDO-77 --statute "18 U.S.C. 2705(b)" --expires 2099-01-01
-expect 1 outbox send
-err_has "notice $gn \(demand $g, advance\) to legal@acme.example: refused: a non-disclosure order \(NDO-77\) on demand $g is in force"
-out_has "^0 sent, 0 deferred, 0 failed, 1 refused"
+# The court's order arrives before the notice has gone: recording it cancels the notice.
+expect 0 --actor atty order "$g" --ref NDO-77 --statute "18 U.S.C. 2705(b)" --expires 2099-01-01
+[ "$(status_of_notice "$gn")" = cancelled ] || fail "the notice under the order is not cancelled"
+json 'd["last_error"]' | grep "NDO-77" >/dev/null || fail "the reason is not kept"
+expect 0 show "$g" --format json
+[ "$(json 'd["events"][-1]["action"]')" = order ] || fail "the order is not the last event"
+json 'd["events"][-1]["changes"]' | grep "cancelled" >/dev/null || fail "the order's event does not name the cancelled notice"
+[ "$(json '(d["obligations"]["contact_forbidden"], d["obligations"]["customer_notice"])')" = "(True, 'waiting')" ] ||
+	fail "obligations under the order: $(json 'd["obligations"]')"
+expect 0 outbox send
+out_has "^0 sent"
+expect 1 --actor atty outbox retry "$gn"
+err_has "only a queued or failed notice"
 [ "$(count)" = "$n" ] || fail "the server received something"
 mailbox
 [ "$(json "[m for m in d if m['message_id'] == '$gmid' or m['rcpt'] == 'legal@acme.example']")" = "[]" ] ||
 	fail "the customer was told"
-[ "$(status_of_notice "$gn")" = failed ] || fail "the refused notice is not failed"
-json 'd["last_error"]' | grep "NDO-77" >/dev/null || fail "the reason is not kept"
-expect 0 show "$g" --format json
+
+# An order that reaches the database another way (the sqlite3 shell) while a notice waits: the send
+# asks again as it begins, and refuses.
+add_demand GAG-2
+g2=$ID
+expect 0 move "$g2" redirecting
+expect 0 outbox send
+expect 0 move "$g2" in_review
+expect 0 --actor atty move "$g2" notifying --note "valid"
+expect 0 outbox list --demand "$g2" --format json
+gn2=$(json 'd[0]["id"]')
+sqlite3 "$DOCKET_DB" "INSERT INTO nd_order (demand_id, reference, expires_at, created_at)
+	VALUES ($g2, 'NDO-78', unixepoch('2099-01-01'), unixepoch())"
+n=$(count)
+expect 1 outbox send
+err_has "notice $gn2 \(demand $g2, advance\) to legal@acme.example: refused, nothing was sent: a non-disclosure order is in force: the customer may not be told \(NDO-78\)"
+out_has "^0 sent, 0 deferred, 0 failed, 1 refused"
+[ "$(count)" = "$n" ] || fail "the server received something"
+[ "$(status_of_notice "$gn2")" = cancelled ] || fail "the refused notice is not cancelled"
+expect 0 show "$g2" --format json
 [ "$(json 'd["events"][-1]["action"]')" = notice_refused ] || fail "no event says why"
-json 'd["events"][-1]["note"]' | grep "non-disclosure order (NDO-77)" >/dev/null || fail "the event does not say why"
-expect 1 outbox retry "$gn"
-err_has "NDO-77"
-expect 1 due
-out_has "GAG-1"
+json 'd["events"][-1]["note"]' | grep "NDO-78" >/dev/null || fail "the event does not say why"
 # Nothing queues a customer notice while the order stands either: the sqlite3 shell included.
-sqlite3 "$DOCKET_DB" "UPDATE notice SET status = 'sending' WHERE id = $gn" 2>"$T/raw.err" &&
+sqlite3 "$DOCKET_DB" "UPDATE notice SET status = 'sending' WHERE id = $gn2" 2>"$T/raw.err" &&
 	fail "the sqlite3 shell started sending a gagged notice"
 grep -q "non-disclosure order is in force" "$T/raw.err" || fail "trigger: $(cat "$T/raw.err")"
 
@@ -225,7 +247,7 @@ add_demand NL-1 --identifier 198.51.100.7
 nl=$ID
 expect 0 move "$nl" redirecting
 expect 0 move "$nl" in_review
-expect 0 authenticate "$nl" --method callback
+expect 0 --actor atty authenticate "$nl" --method callback
 mkdir -p "$XDG_CONFIG_HOME/docket/templates"
 printf 'Subject: Re {{demand.identifiers}}\n\nHello\n' >"$XDG_CONFIG_HOME/docket/templates/advance.txt"
 before=$(db_dump)
@@ -247,7 +269,7 @@ sed -i 's/^Subject: .*/Subject: hello\rBcc: everyone@evil.example/' "$1"
 EOF
 chmod +x "$T/inject.sh"
 before=$(db_dump)
-EDITOR=$T/inject.sh expect 2 outbox edit "$e"
+EDITOR=$T/inject.sh expect 2 --actor atty outbox edit "$e"
 err_has "Subject: contains a line break"
 [ "$(db_dump)" = "$before" ] || fail "the refused edit wrote something"
 
@@ -257,11 +279,11 @@ cat >"$T/edit.sh" <<'EOF'
 sed -i -e 's/^Subject: .*/Subject: Ihre Daten: Mitteilung/' -e 's/^Dear .*/Sehr geehrte Damen und Herren,/' "$1"
 EOF
 chmod +x "$T/edit.sh"
-EDITOR=$T/edit.sh expect 0 outbox edit "$e"
+EDITOR=$T/edit.sh expect 0 --actor atty outbox edit "$e"
 out_has "notice $e: saved"
-EDITOR=true expect 0 outbox edit "$e"
+EDITOR=true expect 0 --actor atty outbox edit "$e"
 out_has "notice $e: unchanged"
-EDITOR=false expect 2 outbox edit "$e"
+EDITOR=false expect 2 --actor atty outbox edit "$e"
 err_has "the editor exited with status 1; nothing saved"
 expect 0 show "$nl" --format json
 [ "$(json 'd["events"][-1]["action"]')" = notice_edited ] || fail "the edit is not an event"
@@ -273,6 +295,14 @@ mailbox
 json 'd[-1]["body"]' | grep "^Sehr geehrte Damen und Herren,$" >/dev/null || fail "the edited body was not sent"
 
 # --- the morning digest ------------------------------------------------------------------------
+# A letter that needs a person, for the digest to list. (GAG-1's notice, cancelled by its order,
+# waits for the order's end: no person can send it, so it is not listed.)
+expect 0 add --ref FAX-2 --channel fax --instrument subpoena --customer acme-eu --requester "Amtsgericht Köln" \
+	--kind government --jurisdiction DE --category subscriber
+fax2=$(cat "$OUT")
+expect 0 move "$fax2" redirecting
+expect 0 outbox list --needs-person --format json
+p2=$(json 'd[0]["id"]')
 expect 0 due --mail legal-team@provider.example
 out_has "digest sent to legal-team@provider.example"
 mailbox
@@ -280,7 +310,8 @@ mailbox
 [ "$(json 'd[-1]["auto"]')" = auto-generated ] || fail "the digest is not marked automatic"
 json 'd[-1]["subject"]' | grep -E "^docket [0-9-]{10}: late 0, due soon [0-9]+, letters for a person 1$" >/dev/null ||
 	fail "digest subject: $(json 'd[-1]["subject"]')"
-json 'd[-1]["body"]' | grep "notice #$gn advance for GAG-1" >/dev/null || fail "the digest does not list the letter: $(json 'd[-1]["body"]')"
+json 'd[-1]["body"]' | grep "notice #$p2 redirect for FAX-2" >/dev/null || fail "the digest does not list the letter: $(json 'd[-1]["body"]')"
+json 'd[-1]["body"]' | grep "GAG-1" >/dev/null && fail "the digest lists the notice that waits for the order: $(json 'd[-1]["body"]')"
 json 'd[-1]["body"]' | grep "^Nothing is late.$" >/dev/null || fail "the digest's late section"
 expect 2 due --mail "not an address"
 err_has "--mail"
@@ -313,7 +344,7 @@ err_has "is not smtps:// or smtp://"
 # The environment alone is enough.
 start_smtpd
 DOCKET_SMTP_URL=smtp://127.0.0.1:$PORT DOCKET_SMTP_TLS=none DOCKET_MAIL_FROM=legal@provider.example \
-	expect 0 outbox retry "$(sqlite3 "$DOCKET_DB" "SELECT id FROM notice WHERE kind = 'digest' AND status <> 'sent'")"
+	expect 0 --actor atty outbox retry "$(sqlite3 "$DOCKET_DB" "SELECT id FROM notice WHERE kind = 'digest' AND status <> 'sent'")"
 DOCKET_SMTP_URL=smtp://127.0.0.1:$PORT DOCKET_SMTP_TLS=none DOCKET_MAIL_FROM=legal@provider.example \
 	expect 0 outbox send
 out_has "\(digest\) to legal-team@provider.example: sent"
@@ -325,11 +356,11 @@ expect 2 outbox preview
 expect 2 outbox preview x
 expect 2 outbox send --reason x
 err_has "--reason does not go with send"
-expect 2 outbox cancel "$e"
+expect 2 --actor atty outbox cancel "$e"
 err_has "cancel needs --reason"
 expect 2 outbox preview 9999
 err_has "notice 9999: no such notice"
-expect 1 outbox cancel "$r" --reason "too late"
+expect 1 --actor atty outbox cancel "$r" --reason "too late"
 err_has "notice $r: sent; only a queued or failed notice can be cancelled"
 expect 0 verify
 exit 0

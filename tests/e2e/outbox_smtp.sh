@@ -107,8 +107,8 @@ cat >"$T/fix.sh" <<'EOF'
 sed -i 's/^To: .*/To: desk@garda.example/' "$1"
 EOF
 chmod +x "$T/fix.sh"
-EDITOR=$T/fix.sh expect 0 outbox edit "$n550"
-expect 0 outbox retry "$n550"
+EDITOR=$T/fix.sh expect 0 --actor atty outbox edit "$n550"
+expect 0 --actor atty outbox retry "$n550"
 expect 0 outbox send
 [ "$(delivered)" = 3 ] || fail "the corrected letter was not delivered"
 

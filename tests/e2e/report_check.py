@@ -21,7 +21,7 @@ import sys
 
 OUTCOMES = ["rejected", "withdrawn", "redirected", "no_data", "disclosed_non_content", "disclosed_content",
             "pending"]
-NOTICES = ["before_disclosure", "after_order_ended", "order_in_force", "not_applicable"]
+NOTICES = ["before_disclosure", "after_order_ended", "order_in_force", "owed", "not_applicable"]
 
 
 def fail(msg):
@@ -121,6 +121,8 @@ def recompute(db, J):
             f["notice"]["after_order_ended"] += 1
         elif any(o_[0] for o_ in orders.get(i, [])):
             f["notice"]["order_in_force"] += 1
+        elif disclosed:
+            f["notice"]["owed"] += 1
         else:
             f["notice"]["not_applicable"] += 1
         for (_force, indefinite, challenged) in orders.get(i, []):

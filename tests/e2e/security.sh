@@ -147,7 +147,7 @@ cat >"$T/editor.sh" <<EOF
 stat -c %a "\$1" >"$T/edit-mode"
 EOF
 chmod 700 "$T/editor.sh"
-EDITOR=$T/editor.sh expect 0 outbox edit 1
+EDITOR=$T/editor.sh expect 0 --actor atty outbox edit 1
 [ "$(cat "$T/edit-mode")" = 600 ] || fail "the letter being edited is $(cat "$T/edit-mode"), not 0600"
 chmod 644 "$DOCKET_DB"
 expect 0 list

@@ -28,15 +28,15 @@ expect 2 move 1 nowhere
 expect 0 move 1 in_review
 expect 0 assign 1 atty
 expect 0 note 1 "called back"
-expect 0 order 1 --ref NDO-1 --expires 2099-01-01 --statute "18 U.S.C. 2705(b)"
-expect 0 authenticate 1 --method callback --note "published number"
+expect 0 --actor atty order 1 --ref NDO-1 --expires 2099-01-01 --statute "18 U.S.C. 2705(b)"
+expect 0 --actor atty authenticate 1 --method callback --note "published number"
 expect 0 --actor atty move 1 disclosing --note "order in force"
 expect 0 --actor atty move 1 notice_owed
-expect 1 notice 1 --via email
-expect 0 order 1 --ref NDO-1 --lifted 2026-01-01
-expect 0 notice 1 --via email
+expect 1 --actor atty notice 1 --via email
+expect 0 --actor atty order 1 --ref NDO-1 --lifted 2026-01-01 --reason "the court lifted it"
+expect 0 --actor atty notice 1 --via email
 expect 0 --actor atty move 1 closed --outcome disclosed_non_content
-expect 0 extend "$v" --due 2099-01-01 --reason "agreed"
+expect 0 --actor atty extend "$v" --due 2099-01-01 --reason "agreed"
 expect 0 move "$v" in_review
 expect 2 add --ref BAD --channel email --instrument warant --customer acme-eu --requester R --kind other \
 	--jurisdiction IE --category subscriber
@@ -63,12 +63,12 @@ expect 0 move "$(cat "$OUT")" redirecting
 n=$(sqlite3 "$DOCKET_DB" "SELECT id FROM notice WHERE via = 'letter'")
 expect 0 outbox list --format json
 expect 0 outbox preview "$n"
-EDITOR=true expect 0 outbox edit "$n"
+EDITOR=true expect 0 --actor atty outbox edit "$n"
 add_demand VG-4
 expect 0 move "$ID" redirecting
 expect 0 outbox send
 expect 0 due --mail staff@provider.example
-expect 0 outbox cancel "$n" --reason "posted instead"
+expect 0 --actor atty outbox cancel "$n" --reason "posted instead"
 expect 0 --help
 expect 0 list --help
 expect 3 --db "$T/missing.db" list

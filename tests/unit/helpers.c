@@ -210,6 +210,16 @@ int64_t fx_count(const struct fx *fx, const char *table)
 	return n;
 }
 
+void fx_policy(const struct fx *fx, const char *key, int64_t value)
+{
+	char sql[200];
+	snprintf(sql, sizeof sql, "UPDATE policy SET value = %lld WHERE key = '%s'", (long long)value, key);
+	sqlite3 *h = fx_raw_open(fx);
+	assert_int_equal(fx_raw_exec(h, sql), SQLITE_OK);
+	assert_int_equal(sqlite3_changes(h), 1);
+	sqlite3_close(h);
+}
+
 unsigned char *fx_slurp(const char *path, size_t *n)
 {
 	FILE *f = fopen(path, "rb");

@@ -81,6 +81,8 @@ int fx_raw_exec(sqlite3 *h, const char *sql);
 int64_t fx_raw_int(sqlite3 *h, const char *sql);
 /* Rows in a table, through a raw connection of its own. */
 int64_t fx_count(const struct fx *fx, const char *table);
+/* Sets a policy value behind the program's back (a test's waiting period of 0 days, say). */
+void fx_policy(const struct fx *fx, const char *key, int64_t value);
 
 /* Reads a whole file into a malloc'd buffer; *n receives its size. */
 unsigned char *fx_slurp(const char *path, size_t *n);

@@ -283,14 +283,17 @@ static void test_anchor_catches_truncated_tail(void **state)
 	struct fx *fx = *state;
 	fx_add_ref(fx, "AUD-X1");
 	fx_add_ref(fx, "AUD-X2");
+	/* The newest event is about no demand (a staff member added), so that no demand's row is left
+	 * without the event that vouched for it: only the anchor can tell it is gone. */
+	FX_OK(fx, staff_add(fx->db, &fx->admin, "late", "Late Hire", "intake", &fx->err));
 	struct audit_report rep = {0};
 	FX_OK(fx, audit_verify(fx->db, &rep, &fx->err));
 	unsigned char anchor[AUDIT_HASH_LEN];
 	memcpy(anchor, rep.head, AUDIT_HASH_LEN);
 	db_close(&fx->db);
-	tamper(fx, "DROP TRIGGER event_no_delete", "DELETE FROM event WHERE id = 7");
+	tamper(fx, "DROP TRIGGER event_no_delete", "DELETE FROM event WHERE id = 8");
 	FX_OK(fx, db_open(fx->path, DB_EXISTING, &fx->db, &fx->err));
-	assert_chain_ok(fx, 6);
+	assert_chain_ok(fx, 7);
 	memset(&rep, 0, sizeof rep);
 	rep.anchor = anchor;
 	dk_clear(&fx->err);
@@ -299,8 +302,69 @@ static void test_anchor_catches_truncated_tail(void **state)
 	FX_CONTAINS(fx->err.msg, "removed or rewritten");
 }
 
+/* A demand's newest event removed, or its row changed behind docket's back, is named by the check
+ * of each demand against its last event, without an anchor. */
+static void test_state_behind_docket_named(void **state)
+{
+	struct fx *fx = *state;
+	int64_t a = fx_add_ref(fx, "AUD-S1");
+	int64_t b = fx_add_ref(fx, "AUD-S2");
+	assert_chain_ok(fx, 7);
+	char sql[120];
+	/* A move the workflow table allows, typed into the shell: the trigger lets it through. */
+	snprintf(sql, sizeof sql, "UPDATE demand SET status = 'redirecting' WHERE id = %lld", (long long)a);
+	sqlite3 *h = fx_raw_open(fx);
+	assert_int_equal(fx_raw_exec(h, sql), SQLITE_OK);
+	sqlite3_close(h);
+	struct audit_report rep = {0};
+	dk_clear(&fx->err);
+	assert_int_equal(audit_verify(fx->db, &rep, &fx->err), DK_REFUSED);
+	assert_int_equal(rep.bad_demand, a);
+	FX_CONTAINS(fx->err.msg, "changed outside docket");
+	snprintf(sql, sizeof sql, "UPDATE demand SET status = 'received' WHERE id = %lld", (long long)a);
+	h = fx_raw_open(fx);
+	assert_int_equal(fx_raw_exec(h, "DROP TRIGGER demand_follows_workflow"), SQLITE_OK);
+	assert_int_equal(fx_raw_exec(h, sql), SQLITE_OK);
+	sqlite3_close(h);
+	assert_chain_ok(fx, 7);
+	/* The version alone. */
+	snprintf(sql, sizeof sql, "UPDATE demand SET version = version + 1 WHERE id = %lld", (long long)b);
+	h = fx_raw_open(fx);
+	assert_int_equal(fx_raw_exec(h, sql), SQLITE_OK);
+	sqlite3_close(h);
+	dk_clear(&fx->err);
+	assert_int_equal(audit_verify(fx->db, &rep, &fx->err), DK_REFUSED);
+	assert_int_equal(rep.bad_demand, b);
+	/* Its only event removed: a demand with no event at all. */
+	snprintf(sql, sizeof sql, "UPDATE demand SET version = version - 1 WHERE id = %lld", (long long)b);
+	h = fx_raw_open(fx);
+	assert_int_equal(fx_raw_exec(h, sql), SQLITE_OK);
+	sqlite3_close(h);
+	db_close(&fx->db);
+	tamper(fx, "DROP TRIGGER event_no_delete", "DELETE FROM event WHERE id = 7");
+	FX_OK(fx, db_open(fx->path, DB_EXISTING, &fx->db, &fx->err));
+	dk_clear(&fx->err);
+	assert_int_equal(audit_verify(fx->db, &rep, &fx->err), DK_REFUSED);
+	FX_CONTAINS(fx->err.msg, "has no event");
+}
+
+/* The hash covers every stored byte of a field: text hidden after a NUL inside one is not outside it. */
+static void test_text_after_nul_is_hashed(void **state)
+{
+	struct fx *fx = *state;
+	fx_add_ref(fx, "AUD-N1");
+	assert_chain_ok(fx, 6);
+	sqlite3 *h = fx_raw_open(fx);
+	assert_int_equal(fx_raw_exec(h, "DROP TRIGGER event_no_update"), SQLITE_OK);
+	/* The note as C code reads it is unchanged; its stored bytes are not. */
+	assert_int_equal(fx_raw_exec(h, "UPDATE event SET note = note || char(0) || 'hidden' WHERE id = 6"), SQLITE_OK);
+	sqlite3_close(h);
+	assert_chain_broken_at(fx, 6, 5, "does not match its hash");
+}
+
 /* The canonical content of an event, as src/audit.c hashes it: prev, then id, demand, time as
- * 8-byte big-endian integers, then each text field as an 8-byte length and its bytes. Someone who
+ * 8-byte big-endian integers, then each text field as an 8-byte length and its bytes (and the
+ * recorded state, see below). Someone who
  * read the source can rewrite the whole chain this way; the anchor is what stops them. */
 static void put_u64(unsigned char **p, uint64_t v)
 {
@@ -314,15 +378,18 @@ static void rehash_chain(const struct fx *fx)
 	assert_int_equal(fx_raw_exec(h, "DROP TRIGGER IF EXISTS event_no_update"), SQLITE_OK);
 	sqlite3_stmt *st = NULL, *up = NULL;
 	assert_int_equal(sqlite3_prepare_v2(h,
-					    "SELECT id, coalesce(demand_id, 0), at, login, actor, action, changes, note"
-					    " FROM event ORDER BY id",
+					    "SELECT id, coalesce(demand_id, 0), at, login, actor, action, changes, note,"
+					    " version, status, outcome FROM event ORDER BY id",
 					    -1, &st, NULL),
 			 SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(h, "UPDATE event SET hash = ?2 WHERE id = ?1", -1, &up, NULL), SQLITE_OK);
 	unsigned char prev[AUDIT_HASH_LEN] = {0};
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		size_t len = AUDIT_HASH_LEN + 3 * 8;
-		for (int c = 3; c < 8; c++)
+		/* An event that records the demand's state adds a 1 byte, the version, the state, whether
+		 * there is an outcome and the outcome. */
+		bool state = sqlite3_column_type(st, 8) != SQLITE_NULL;
+		size_t len = AUDIT_HASH_LEN + 3 * 8 + (state ? 1 + 8 + 8 + 8 + 8 : 0);
+		for (int c = 3; c < 11; c++)
 			len += 8 + (size_t)sqlite3_column_bytes(st, c);
 		unsigned char *buf = malloc(len), *p = buf;
 		assert_non_null(buf);
@@ -337,6 +404,19 @@ static void rehash_chain(const struct fx *fx)
 			memcpy(p, t, n);
 			p += n;
 		}
+		if (state) {
+			*p++ = 1;
+			put_u64(&p, (uint64_t)sqlite3_column_int64(st, 8));
+			for (int c = 9; c < 11; c++) {
+				if (c == 10)
+					put_u64(&p, sqlite3_column_type(st, c) != SQLITE_NULL);
+				size_t n = (size_t)sqlite3_column_bytes(st, c);
+				put_u64(&p, n);
+				memcpy(p, sqlite3_column_text(st, c), n);
+				p += n;
+			}
+		}
+		len = (size_t)(p - buf);
 		unsigned int outlen = 0;
 		assert_int_equal(EVP_Digest(buf, len, prev, &outlen, EVP_sha256(), NULL), 1);
 		free(buf);
@@ -423,6 +503,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_anchor, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_anchor_catches_truncated_tail, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_anchor_catches_rewritten_chain, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_state_behind_docket_named, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_text_after_nul_is_hashed, fx_setup, fx_teardown),
 		cmocka_unit_test(test_hex_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

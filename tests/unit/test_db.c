@@ -547,7 +547,7 @@ static void test_gag_trigger_refuses_raw_notice(void **state)
 
 	struct order_input o = {
 		.reference = "2705(b)-17", .statute = "18 U.S.C. 2705(b)", .expires = fx_when(180 * WHEN_DAY, expires)};
-	FX_OK(fx, workflow_order(fx->db, &fx->attorney, id, &o, &fx->err));
+	FX_OK(fx, workflow_order(fx->db, &fx->attorney, id, &o, NULL, 0, &fx->err));
 
 	int64_t notices = fx_count(fx, "notice");
 	h = fx_raw_open(fx);
@@ -560,16 +560,40 @@ static void test_gag_trigger_refuses_raw_notice(void **state)
 	assert_raw_refused(h, sql, "non-disclosure order is in force");
 	snprintf(sql, sizeof sql, "UPDATE notice SET status = 'sending' WHERE id = %lld", (long long)queued);
 	assert_raw_refused(h, sql, "non-disclosure order is in force");
-	/* The requester may still be written to. */
+	/* The gag is about the recipient: no letter of any kind to the customer's address, its domain,
+	 * or an e-mail its demands name... */
 	raw_notice(sql, sizeof sql, id, "redirect", "queued");
+	assert_raw_refused(h, sql, "non-disclosure order is in force");
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO notice (demand_id, kind, via, recipient, message_id, status, created_at)"
+		 " VALUES (%lld, 'redirect', 'smtp', 'CEO@Acme.Example', '<r2@test.invalid>', 'queued', unixepoch())",
+		 (long long)id);
+	assert_raw_refused(h, sql, "non-disclosure order is in force");
+	/* ...while the requester may still be written to. */
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO notice (demand_id, kind, via, recipient, message_id, status, created_at)"
+		 " VALUES (%lld, 'redirect', 'smtp', 'bureau@garda.example', '<r3@test.invalid>', 'queued', unixepoch())",
+		 (long long)id);
 	assert_int_equal(fx_raw_exec(h, sql), SQLITE_OK);
+	int64_t redirect = sqlite3_last_insert_rowid(h);
+	/* Re-addressed to the customer, it is refused too; and it goes only while its demand is in
+	 * redirecting (this one is still received). */
+	snprintf(sql, sizeof sql, "UPDATE notice SET recipient = 'legal@acme.example' WHERE id = %lld", (long long)redirect);
+	assert_raw_refused(h, sql, "non-disclosure order is in force");
+	snprintf(sql, sizeof sql, "UPDATE notice SET status = 'sending' WHERE id = %lld", (long long)redirect);
+	assert_raw_refused(h, sql, "only while its demand is in redirecting");
+	/* The digest is for staff, order or no order. */
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO notice (kind, via, recipient, message_id, status, created_at)"
+		 " VALUES ('digest', 'smtp', 'counsel@zenith.example', '<d1@test.invalid>', 'queued', unixepoch())");
+	assert_raw_refused(h, sql, "the digest is for staff");
 	sqlite3_close(h);
 	assert_int_equal(fx_count(fx, "notice"), notices + 1);
 
 	/* Once the order is lifted, the customer may be told. */
 	char lifted[32];
-	struct order_input l = {.reference = "2705(b)-17", .lifted = fx_when(-60, lifted)};
-	FX_OK(fx, workflow_order(fx->db, &fx->attorney, id, &l, &fx->err));
+	struct order_input l = {.reference = "2705(b)-17", .lifted = fx_when(-60, lifted), .reason = "the court lifted it"};
+	FX_OK(fx, workflow_order(fx->db, &fx->attorney, id, &l, NULL, 0, &fx->err));
 	h = fx_raw_open(fx);
 	raw_notice(sql, sizeof sql, id, "delayed", "queued");
 	assert_int_equal(fx_raw_exec(h, sql), SQLITE_OK);

@@ -324,7 +324,7 @@ static void record_order(struct fx *fx, int64_t id, const char *ref, int64_t exp
 {
 	char when[32];
 	struct order_input o = {.reference = ref, .statute = "18 U.S.C. 2705(b)", .expires = fx_when(expires_in, when)};
-	FX_OK(fx, workflow_order(fx->db, &fx->attorney, id, &o, &fx->err));
+	FX_OK(fx, workflow_order(fx->db, &fx->attorney, id, &o, NULL, 0, &fx->err));
 }
 
 static void test_order_checked_when_sending(void **state)
@@ -334,29 +334,43 @@ static void test_order_checked_when_sending(void **state)
 	to_notifying(fx, id);
 	struct found f = letters(fx, id);
 	assert_string_equal(f.kind, "advance");
-	/* The order arrives after the letter was queued. */
+	/* The order arrives after the letter was queued: recording it cancels the letter, with why. */
 	record_order(fx, id, "NDO-17", 180 * DAY);
+	struct notice *n = get(fx, f.id);
+	assert_string_equal(n->status, "cancelled");
+	FX_CONTAINS(n->last_error, "NDO-17");
+	notice_free(&n);
+	FX_CONTAINS(last_event(fx, id).changes, "cancelled");
+	dk_clear(&fx->err);
+	assert_int_equal(notice_retry(fx->db, &fx->attorney, f.id, &fx->err), DK_REFUSED);
+
+	/* An order that reaches the database some other way (the sqlite3 shell) while a letter waits is
+	 * found as the send begins: nothing is sent, the letter is cancelled with the reason. */
+	int64_t other = fx_add_ref(fx, "GAG-1B");
+	to_notifying(fx, other);
+	f = letters(fx, other);
+	raw(fx,
+	    "INSERT INTO nd_order (demand_id, reference, expires_at, created_at) VALUES (%lld, 'NDO-SH',"
+	    " unixepoch() + 86400 * 30, unixepoch())",
+	    (long long)other);
 	struct smtp_config c = closed_port();
 	struct notice_send_report rep = send(fx, &c, f.id, true);
 	assert_int_equal(rep.refused, 1);
-	assert_string_equal(letters(fx, id).status, "queued"); /* a dry run changes nothing */
+	assert_string_equal(letters(fx, other).status, "queued"); /* a dry run changes nothing */
 	rep = send(fx, &c, f.id, false);
 	assert_int_equal(rep.refused, 1);
 	assert_int_equal(rep.sent + rep.deferred + rep.failed, 0);
-	struct notice *n = get(fx, f.id);
-	assert_string_equal(n->status, "failed");
+	n = get(fx, f.id);
+	assert_string_equal(n->status, "cancelled");
 	assert_int_equal(n->attempts, 0);
-	FX_CONTAINS(n->last_error, "non-disclosure order (NDO-17)");
+	FX_CONTAINS(n->last_error, "non-disclosure order is in force: the customer may not be told (NDO-SH)");
 	FX_CONTAINS(n->last_error, "nothing was sent");
 	notice_free(&n);
-	struct last_event e = last_event(fx, id);
+	struct last_event e = last_event(fx, other);
 	assert_string_equal(e.action, "notice_refused");
-	FX_CONTAINS(e.note, "NDO-17");
-	/* Needs a person, who cannot put it back in the queue while the order stands. */
-	assert_true(letters(fx, id).needs_person);
+	FX_CONTAINS(e.note, "NDO-SH");
 	dk_clear(&fx->err);
 	assert_int_equal(notice_retry(fx->db, &fx->attorney, f.id, &fx->err), DK_REFUSED);
-	FX_CONTAINS(fx->err.msg, "NDO-17");
 	/* Nor can the sqlite3 shell start sending it. */
 	raw_refused(fx, "UPDATE notice SET status = 'sending' WHERE id = %lld", (long long)f.id,
 		    "non-disclosure order is in force");
@@ -364,13 +378,13 @@ static void test_order_checked_when_sending(void **state)
 		    "non-disclosure order is in force");
 
 	/* Nothing is queued for a customer while an order stands, whatever asks. */
-	int64_t other = fx_add_ref(fx, "GAG-2");
-	to_review(fx, other);
-	record_order(fx, other, "NDO-18", 30 * DAY);
+	int64_t third = fx_add_ref(fx, "GAG-2");
+	to_review(fx, third);
+	record_order(fx, third, "NDO-18", 30 * DAY);
 	struct notice_queued q;
 	FX_OK(fx, db_begin(fx->db, &fx->err));
 	dk_clear(&fx->err);
-	assert_int_equal(notice_queue(fx->db, other, "advance", 0, when_now(), &q, &fx->err), DK_REFUSED);
+	assert_int_equal(notice_queue(fx->db, third, "advance", 0, when_now(), &q, &fx->err), DK_REFUSED);
 	db_rollback(fx->db);
 	FX_CONTAINS(fx->err.msg, "demand ");
 	FX_CONTAINS(fx->err.msg, "NDO-18");
@@ -584,7 +598,8 @@ static void test_expired_order_queues_delayed_notice(void **state)
 	assert_string_equal(letters(fx, id).kind, "redirect");
 	/* Thirty days pass: the order expires without anyone recording anything. */
 	raw(fx, "UPDATE nd_order SET expires_at = unixepoch() - 60 WHERE demand_id = %lld", (long long)id);
-	raw(fx, "UPDATE demand SET due_at = unixepoch() - 60 WHERE id = %lld", (long long)id);
+	raw(fx, "UPDATE demand SET due_at = unixepoch() - 60, watch_at = unixepoch() - 60 WHERE id = %lld",
+	    (long long)id);
 	int64_t v = fx_version(fx, id);
 	FX_OK(fx, workflow_queue_owed_notices(fx->db, &fx->intake, &queued, &fx->err));
 	assert_int_equal(queued, 1);

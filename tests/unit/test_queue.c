@@ -54,7 +54,7 @@ static int setup(void **state)
 	FX_OK(fx, workflow_assign(fx->db, &fx->admin, t->c, "atty", 0, &fx->err));
 	char exp[32];
 	struct order_input o = {.reference = "NDO-1", .expires = fx_when(30 * WHEN_DAY, exp)};
-	FX_OK(fx, workflow_order(fx->db, &fx->attorney, t->b, &o, &fx->err));
+	FX_OK(fx, workflow_order(fx->db, &fx->attorney, t->b, &o, NULL, 0, &fx->err));
 	FX_OK(fx, workflow_note(fx->db, &fx->intake, t->a, "Called the Bureau about the scope", &fx->err));
 	FX_OK(fx, queue_open(fx->db, &t->q, &fx->err));
 	*state = t;

@@ -455,7 +455,7 @@ static void test_read_only(void **state)
 	SHOT_HAS(&r, 1, "read-only: mallory is not docket staff");
 	SHOT_LACKS(&r, 1, "New demand");
 	/* A move the workflow does not allow now goes to the core, which refuses it for mallory. */
-	SHOT_HAS(&r, 2, "demand 1: mallory may not change demands");
+	SHOT_HAS(&r, 2, "demand 1: mallory is not active staff: reading only");
 	run_free(&r);
 }
 

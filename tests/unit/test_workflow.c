@@ -55,7 +55,7 @@ static void record_order(struct fx *fx, int64_t id, const char *ref, int64_t exp
 		o.indefinite = true;
 	else
 		o.expires = fx_when(expires_in, when);
-	FX_OK(fx, workflow_order(fx->db, &fx->attorney, id, &o, &fx->err));
+	FX_OK(fx, workflow_order(fx->db, &fx->attorney, id, &o, NULL, 0, &fx->err));
 }
 
 static enum dk_status record_notice(struct fx *fx, int64_t id, int64_t ago)
@@ -63,6 +63,14 @@ static enum dk_status record_notice(struct fx *fx, int64_t id, int64_t ago)
 	char when[32];
 	dk_clear(&fx->err);
 	return workflow_notice_record(fx->db, &fx->attorney, id, "letter", ago ? fx_when(-ago, when) : NULL, &fx->err);
+}
+
+/* The customer told now, and the waiting period over: a test cannot wait a week, and a notice
+ * dated a week back is exactly what the rules refuse (it would skip the wait). */
+static void told_and_waited(struct fx *fx, int64_t id)
+{
+	fx_policy(fx, "notice_wait_days", 0);
+	FX_OK(fx, record_notice(fx, id, 0));
 }
 
 /* received -> ... -> notifying, with the requester verified. */
@@ -202,12 +210,19 @@ static void test_notice_wait(void **state)
 	int64_t early = add_demand(fx, "NW-1", 10, false);
 	to_notifying(fx, early);
 	REFUSED_MOVE(fx, &fx->attorney, early, "disclosing", NULL, NULL, "not been notified");
-	FX_OK(fx, record_notice(fx, early, 1 * DAY));
+	/* Dated before the decision to notify, a notice would skip the wait: refused, nothing written. */
+	int64_t notices = fx_count(fx, "notice"), events = events_of(fx, early);
+	FX_REFUSED(fx, record_notice(fx, early, 1 * DAY), early, "before the notice was owed");
+	assert_int_equal(fx_count(fx, "notice"), notices);
+	assert_int_equal(events_of(fx, early), events);
+	FX_OK(fx, record_notice(fx, early, 0));
 	REFUSED_MOVE(fx, &fx->attorney, early, "disclosing", NULL, NULL, "wait until");
+	/* Told once, the customer is not told again. */
+	FX_REFUSED(fx, record_notice(fx, early, 0), early, "told already");
 
 	int64_t waited = add_demand(fx, "NW-2", 10, false);
 	to_notifying(fx, waited);
-	FX_OK(fx, record_notice(fx, waited, 8 * DAY));
+	told_and_waited(fx, waited);
 	FX_OK(fx, fx_move(fx, &fx->attorney, waited, "disclosing", NULL, NULL));
 	expect_status(fx, waited, "disclosing");
 	/* The advance notice queued with the move to notifying is the one recorded as delivered. */
@@ -218,7 +233,7 @@ static void test_notice_wait(void **state)
 	assert_string_equal(n->via, "letter");
 	assert_string_equal(n->status, "sent");
 	assert_string_equal(n->recipient, "legal@acme.example");
-	assert_true(n->sent_at <= when_now() - 8 * DAY + 60);
+	assert_true(n->sent_at >= when_now() - 60);
 	demand_free(&d);
 
 	/* An emergency cannot wait a week. */
@@ -255,12 +270,13 @@ static void test_no_customer_notice_under_order(void **state)
 	assert_true(d->orders[0].in_force);
 	assert_string_equal(d->orders[0].reference, "NDO-17");
 	assert_string_equal(d->orders[0].statute, "18 U.S.C. 2705(b)");
-	/* The advance notice queued before the order stays queued: nothing was sent. */
+	/* The advance notice queued before the order is cancelled with it: nothing was sent, and
+	 * nothing is waiting to be. */
 	const struct notice_summary *n;
 	assert_int_equal(customer_notices(d, "sent", NULL), 0);
 	assert_int_equal(customer_notices(d, NULL, &n), 1);
 	assert_string_equal(n->kind, "advance");
-	assert_string_equal(n->status, "queued");
+	assert_string_equal(n->status, "cancelled");
 	demand_free(&d);
 
 	/* Nor may review send a demand toward notifying while an order stands. */
@@ -271,17 +287,20 @@ static void test_no_customer_notice_under_order(void **state)
 
 	/* Once the order is lifted, the customer may and must be told. */
 	char when[32];
-	struct order_input lift = {.reference = "NDO-17", .lifted = fx_when(-60, when)};
-	FX_OK(fx, workflow_order(fx->db, &fx->attorney, id, &lift, &fx->err));
+	struct order_input lift = {.reference = "NDO-17", .lifted = fx_when(-60, when), .reason = "the court lifted it"};
+	FX_OK(fx, workflow_order(fx->db, &fx->attorney, id, &lift, NULL, 0, &fx->err));
+	/* The lift queued the notice owed (nothing is disclosed yet: an advance notice); recorded by
+	 * hand, that letter is the record. */
+	d = get(fx, id);
+	assert_int_equal(customer_notices(d, "queued", &n), 1);
+	assert_string_equal(n->kind, "advance");
+	demand_free(&d);
 	FX_OK(fx, record_notice(fx, id, 0));
 	d = get(fx, id);
 	assert_false(d->orders[0].in_force);
-	/* A delayed notice now; the advance letter that would have told the customer twice is
-	 * cancelled. */
 	assert_int_equal(customer_notices(d, "sent", &n), 1);
-	assert_string_equal(n->kind, "delayed");
-	assert_int_equal(customer_notices(d, "cancelled", &n), 1);
 	assert_string_equal(n->kind, "advance");
+	assert_int_equal(customer_notices(d, "cancelled", &n), 1);
 	demand_free(&d);
 }
 
@@ -321,12 +340,12 @@ static void test_backdated_notice_inside_order_refused(void **state)
 	struct order_input o = {.reference = "NDO-19", .issued = fx_when(-15 * DAY, when)};
 	char exp[32];
 	o.expires = fx_when(-3600, exp);
-	FX_OK(fx, workflow_order(fx->db, &fx->attorney, id, &o, &fx->err));
+	FX_OK(fx, workflow_order(fx->db, &fx->attorney, id, &o, NULL, 0, &fx->err));
 	int64_t notices = fx_count(fx, "notice");
-	FX_REFUSED(fx, record_notice(fx, id, 2 * DAY), id, "non-disclosure order");
+	FX_REFUSED(fx, record_notice(fx, id, 2 * DAY), id, "before the notice was owed");
 	assert_int_equal(fx_count(fx, "notice"), notices);
 	/* After the order's end it is what the workflow asks for. */
-	FX_OK(fx, record_notice(fx, id, 60));
+	FX_OK(fx, record_notice(fx, id, 0));
 }
 
 /* The waiting period runs from the customer notice, and no notice for a demand can have been sent
@@ -355,35 +374,41 @@ static void test_order_input(void **state)
 	char a[32], b[32];
 	struct order_input o = {.reference = "NDO-IN"};
 	dk_clear(&fx->err);
-	assert_int_equal(workflow_order(fx->db, &fx->attorney, id, &o, &fx->err), DK_INVALID);
+	assert_int_equal(workflow_order(fx->db, &fx->attorney, id, &o, NULL, 0, &fx->err), DK_INVALID);
 	FX_CONTAINS(fx->err.msg, "demand ");
 	o.expires = fx_when(DAY, a);
 	o.indefinite = true;
-	assert_int_equal(workflow_order(fx->db, &fx->attorney, id, &o, &fx->err), DK_INVALID);
+	assert_int_equal(workflow_order(fx->db, &fx->attorney, id, &o, NULL, 0, &fx->err), DK_INVALID);
 	o.indefinite = false;
+	/* An order not issued yet is not one to record; one that ends before it begins is a typo. */
 	o.issued = fx_when(2 * DAY, b);
-	assert_int_equal(workflow_order(fx->db, &fx->attorney, id, &o, &fx->err), DK_INVALID);
+	assert_int_equal(workflow_order(fx->db, &fx->attorney, id, &o, NULL, 0, &fx->err), DK_INVALID);
+	FX_CONTAINS(fx->err.msg, "in the future");
+	o.issued = fx_when(-DAY, b);
+	o.expires = fx_when(-2 * DAY, a);
+	assert_int_equal(workflow_order(fx->db, &fx->attorney, id, &o, NULL, 0, &fx->err), DK_INVALID);
 	FX_CONTAINS(fx->err.msg, "expires");
+	o.expires = fx_when(DAY, a);
 	o.issued = NULL;
 	o.lifted = fx_when(DAY, b);
-	assert_int_equal(workflow_order(fx->db, &fx->attorney, id, &o, &fx->err), DK_INVALID);
+	assert_int_equal(workflow_order(fx->db, &fx->attorney, id, &o, NULL, 0, &fx->err), DK_INVALID);
 	FX_CONTAINS(fx->err.msg, "lifted");
 	o.lifted = NULL;
 	o.expires = "soon";
-	assert_int_equal(workflow_order(fx->db, &fx->attorney, id, &o, &fx->err), DK_INVALID);
+	assert_int_equal(workflow_order(fx->db, &fx->attorney, id, &o, NULL, 0, &fx->err), DK_INVALID);
 	o.reference = "";
 	o.expires = fx_when(DAY, a);
-	assert_int_equal(workflow_order(fx->db, &fx->attorney, id, &o, &fx->err), DK_INVALID);
+	assert_int_equal(workflow_order(fx->db, &fx->attorney, id, &o, NULL, 0, &fx->err), DK_INVALID);
 	assert_int_equal(fx_count(fx, "nd_order"), 0);
 
 	/* Recorded, then updated: what an update leaves out is kept. */
 	struct order_input first = {.reference = "NDO-IN", .statute = "18 U.S.C. 2705(b)", .expires = fx_when(DAY, a)};
-	FX_OK(fx, workflow_order(fx->db, &fx->attorney, id, &first, &fx->err));
+	FX_OK(fx, workflow_order(fx->db, &fx->attorney, id, &first, NULL, 0, &fx->err));
 	struct last_event e = last_event(fx, id);
 	assert_string_equal(e.action, "order");
 	FX_CONTAINS(e.changes, "[\"order\",null,\"NDO-IN\"]");
 	struct order_input update = {.reference = "NDO-IN", .challenged = true, .expires = fx_when(60 * DAY, b)};
-	FX_OK(fx, workflow_order(fx->db, &fx->attorney, id, &update, &fx->err));
+	FX_OK(fx, workflow_order(fx->db, &fx->attorney, id, &update, NULL, 0, &fx->err));
 	e = last_event(fx, id);
 	FX_CONTAINS(e.changes, "[\"challenged\",\"no\",\"yes\"]");
 	FX_CONTAINS(e.changes, "[\"expires\",\"");
@@ -430,13 +455,18 @@ static void test_disclosed_under_order(void **state)
 	/* The order ends (recorded afterwards with an expiry in the past); the deadline follows it. */
 	char when[32];
 	struct order_input ended = {.reference = "NDO-1", .expires = fx_when(-3600, when)};
-	FX_OK(fx, workflow_order(fx->db, &fx->attorney, id, &ended, &fx->err));
+	/* Ending an order sooner is said with a reason. */
+	dk_clear(&fx->err);
+	assert_int_equal(workflow_order(fx->db, &fx->attorney, id, &ended, NULL, 0, &fx->err), DK_INVALID);
+	FX_CONTAINS(fx->err.msg, "needs --reason");
+	ended.reason = "the court shortened the order at our request";
+	FX_OK(fx, workflow_order(fx->db, &fx->attorney, id, &ended, NULL, 0, &fx->err));
 	d = get(fx, id);
 	assert_false(d->orders[0].in_force);
 	assert_true(d->due_at == d->orders[0].expires_at);
 	assert_true(d->due_at < when_now());
 	demand_free(&d);
-	REFUSED_MOVE(fx, &fx->attorney, id, "closed", "disclosed_non_content", NULL, "has not been sent");
+	REFUSED_MOVE(fx, &fx->attorney, id, "closed", "disclosed_non_content", NULL, "has not been given");
 	/* Recording the order's end queued the delayed notice; delivered by hand, it is the record. */
 	d = get(fx, id);
 	const struct notice_summary *n;
@@ -462,9 +492,9 @@ static void test_disclosed_under_order(void **state)
 	record_order(fx, lifted, "NDO-2", 365 * DAY, false);
 	FX_OK(fx, fx_move(fx, &fx->attorney, lifted, "disclosing", NULL, NULL));
 	FX_OK(fx, fx_move(fx, &fx->attorney, lifted, "notice_owed", NULL, NULL));
-	struct order_input lift = {.reference = "NDO-2", .lifted = fx_when(-600, when)};
-	FX_OK(fx, workflow_order(fx->db, &fx->attorney, lifted, &lift, &fx->err));
-	REFUSED_MOVE(fx, &fx->attorney, lifted, "closed", "disclosed_non_content", NULL, "has not been sent");
+	struct order_input lift = {.reference = "NDO-2", .lifted = fx_when(-600, when), .reason = "the court lifted it"};
+	FX_OK(fx, workflow_order(fx->db, &fx->attorney, lifted, &lift, NULL, 0, &fx->err));
+	REFUSED_MOVE(fx, &fx->attorney, lifted, "closed", "disclosed_non_content", NULL, "has not been given");
 	FX_OK(fx, record_notice(fx, lifted, 0));
 	FX_OK(fx, fx_move(fx, &fx->attorney, lifted, "closed", "disclosed_non_content", NULL));
 
@@ -484,7 +514,7 @@ static void test_disclosed_under_order(void **state)
 	/* Without any order there is no notice to owe. */
 	int64_t none = add_demand(fx, "OWE-4", 10, false);
 	to_notifying(fx, none);
-	FX_OK(fx, record_notice(fx, none, 8 * DAY));
+	told_and_waited(fx, none);
 	FX_OK(fx, fx_move(fx, &fx->attorney, none, "disclosing", NULL, NULL));
 	REFUSED_MOVE(fx, &fx->attorney, none, "notice_owed", NULL, NULL, "no non-disclosure order is on record");
 	FX_OK(fx, fx_move(fx, &fx->attorney, none, "closed", "no_data", NULL));
@@ -524,19 +554,26 @@ static void test_unverified_cannot_disclose(void **state)
 	dk_clear(&fx->err);
 	assert_int_equal(workflow_authenticate(fx->db, &fx->attorney, id, "gut-feeling", NULL, &fx->err), DK_INVALID);
 	REFUSED_MOVE(fx, &fx->attorney, id, "disclosing", NULL, NULL, "not verified");
-	FX_OK(fx, workflow_authenticate(fx->db, &fx->intake, id, "supervisor", "confirmed with the duty sergeant",
+	/* Verifying the requester satisfies a guard of disclosure: an attorney's, not intake's. */
+	dk_clear(&fx->err);
+	FX_REFUSED(fx,
+		   workflow_authenticate(fx->db, &fx->intake, id, "supervisor", "confirmed with the duty sergeant",
+					 &fx->err),
+		   id, "for an attorney");
+	REFUSED_MOVE(fx, &fx->attorney, id, "disclosing", NULL, NULL, "not verified");
+	FX_OK(fx, workflow_authenticate(fx->db, &fx->attorney, id, "supervisor", "confirmed with the duty sergeant",
 					&fx->err));
 	FX_OK(fx, fx_move(fx, &fx->attorney, id, "disclosing", NULL, NULL));
 	struct demand *d = get(fx, id);
 	assert_int_equal(d->n_verifications, 1);
 	assert_string_equal(d->verifications[0].method, "supervisor");
-	assert_string_equal(d->verifications[0].verified_by, "clerk");
+	assert_string_equal(d->verifications[0].verified_by, "atty");
 	demand_free(&d);
 
 	int64_t other = add_demand(fx, "VER-2", 10, false);
 	to_review(fx, other);
 	FX_OK(fx, fx_move(fx, &fx->attorney, other, "notifying", NULL, NULL));
-	FX_OK(fx, record_notice(fx, other, 8 * DAY));
+	told_and_waited(fx, other);
 	REFUSED_MOVE(fx, &fx->attorney, other, "disclosing", NULL, NULL, "not verified");
 	verify_requester(fx, other);
 	FX_OK(fx, fx_move(fx, &fx->attorney, other, "disclosing", NULL, NULL));
@@ -594,7 +631,7 @@ static void test_content_refused_for_subpoena(void **state)
 	verify_requester(fx, id);
 	REFUSED_MOVE(fx, &fx->attorney, id, "notifying", NULL, NULL, "process");
 	FX_OK(fx, fx_move(fx, &fx->attorney, id, "notifying", NULL, "content out of scope: subscriber data only"));
-	FX_OK(fx, record_notice(fx, id, 8 * DAY));
+	told_and_waited(fx, id);
 	FX_OK(fx, fx_move(fx, &fx->attorney, id, "disclosing", NULL, NULL));
 	REFUSED_MOVE(fx, &fx->attorney, id, "closed", "disclosed_content", NULL, "cannot compel content");
 	struct move_request req = {.id = id,
@@ -620,7 +657,7 @@ static void test_content_refused_for_subpoena(void **state)
 	to_review(fx, w);
 	verify_requester(fx, w);
 	FX_OK(fx, fx_move(fx, &fx->attorney, w, "notifying", NULL, NULL));
-	FX_OK(fx, record_notice(fx, w, 8 * DAY));
+	told_and_waited(fx, w);
 	FX_OK(fx, fx_move(fx, &fx->attorney, w, "disclosing", NULL, NULL));
 	FX_OK(fx, fx_move(fx, &fx->attorney, w, "closed", "disclosed_content", NULL));
 	d = get(fx, w);
@@ -640,24 +677,28 @@ static void test_extend(void **state)
 	when_format(due - DAY, earlier, sizeof earlier);
 	when_format(due + 3 * DAY, later, sizeof later);
 	int64_t events = events_of(fx, id);
+	/* A deadline is the law's or the requester's: moving it is an attorney's decision. */
+	dk_clear(&fx->err);
+	FX_REFUSED(fx, workflow_extend(fx->db, &fx->intake, id, later, "asked for more time", &fx->err), id,
+		   "for an attorney");
 
 	dk_clear(&fx->err);
-	FX_REFUSED(fx, workflow_extend(fx->db, &fx->intake, id, earlier, "asked for less time", &fx->err), id,
+	FX_REFUSED(fx, workflow_extend(fx->db, &fx->attorney, id, earlier, "asked for less time", &fx->err), id,
 		   "only be extended");
 	dk_clear(&fx->err);
-	FX_REFUSED(fx, workflow_extend(fx->db, &fx->intake, id, old, "same time", &fx->err), id, "only be extended");
+	FX_REFUSED(fx, workflow_extend(fx->db, &fx->attorney, id, old, "same time", &fx->err), id, "only be extended");
 	dk_clear(&fx->err);
-	assert_int_equal(workflow_extend(fx->db, &fx->intake, id, later, NULL, &fx->err), DK_INVALID);
+	assert_int_equal(workflow_extend(fx->db, &fx->attorney, id, later, NULL, &fx->err), DK_INVALID);
 	FX_CONTAINS(fx->err.msg, "reason");
 	dk_clear(&fx->err);
-	assert_int_equal(workflow_extend(fx->db, &fx->intake, id, later, "", &fx->err), DK_INVALID);
+	assert_int_equal(workflow_extend(fx->db, &fx->attorney, id, later, "", &fx->err), DK_INVALID);
 	dk_clear(&fx->err);
-	assert_int_equal(workflow_extend(fx->db, &fx->intake, id, "2026-02-30", "r", &fx->err), DK_INVALID);
+	assert_int_equal(workflow_extend(fx->db, &fx->attorney, id, "2026-02-30", "r", &fx->err), DK_INVALID);
 	assert_int_equal(events_of(fx, id), events);
 	assert_int_equal(fx_version(fx, id), version);
 
 	const char *reason = "the agency agreed by phone to a week more";
-	FX_OK(fx, workflow_extend(fx->db, &fx->intake, id, later, reason, &fx->err));
+	FX_OK(fx, workflow_extend(fx->db, &fx->attorney, id, later, reason, &fx->err));
 	d = get(fx, id);
 	assert_true(d->due_at == due + 3 * DAY);
 	assert_int_equal(d->version, version + 1);
@@ -674,7 +715,7 @@ static void test_extend(void **state)
 	char much_later[32];
 	when_format(due + 30 * DAY, much_later, sizeof much_later);
 	dk_clear(&fx->err);
-	FX_REFUSED(fx, workflow_extend(fx->db, &fx->intake, id, much_later, "too late", &fx->err), id, "closed");
+	FX_REFUSED(fx, workflow_extend(fx->db, &fx->attorney, id, much_later, "too late", &fx->err), id, "closed");
 }
 
 static void test_expect_version(void **state)
@@ -729,7 +770,7 @@ static void test_not_staff_refused(void **state)
 	TRY("move", workflow_move(fx->db, by, &req, &fx->err));
 	TRY("assign", workflow_assign(fx->db, by, id, "mallory", 0, &fx->err));
 	TRY("note", workflow_note(fx->db, by, id, "nothing to see", &fx->err));
-	TRY("order", workflow_order(fx->db, by, id, &o, &fx->err));
+	TRY("order", workflow_order(fx->db, by, id, &o, NULL, 0, &fx->err));
 	TRY("authenticate", workflow_authenticate(fx->db, by, id, "callback", NULL, &fx->err));
 	TRY("extend", workflow_extend(fx->db, by, id, fx_when(30 * DAY, later), "because", &fx->err));
 	TRY("notice", workflow_notice_record(fx->db, by, id, "phone", NULL, &fx->err));
@@ -797,7 +838,7 @@ static void test_every_move_writes_event(void **state)
 	for (size_t i = 0; i < sizeof path / sizeof path[0]; i++) {
 		if (strcmp(path[i].to, "disclosing") == 0) {
 			verify_requester(fx, id);
-			FX_OK(fx, record_notice(fx, id, 8 * DAY));
+			told_and_waited(fx, id);
 			events += 2;
 		}
 		const struct acting *by = path[i].attorney ? &fx->attorney : &fx->intake;
@@ -928,7 +969,7 @@ static void test_allowed_lists_moves(void **state)
 
 	/* In notifying, the wait shows as the reason disclosure is not yet possible. */
 	to_notifying(fx, id);
-	FX_OK(fx, record_notice(fx, id, DAY));
+	FX_OK(fx, record_notice(fx, id, 0));
 	memset(&l, 0, sizeof l);
 	FX_OK(fx, workflow_allowed(fx->db, id, collect_moves, &l, &fx->err));
 	assert_int_equal(l.n, 3);
