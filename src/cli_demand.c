@@ -383,7 +383,7 @@ static int due_item(const struct ob_item *it, void *ctx)
 	struct due_out *d = ctx;
 	struct dk_error err = {0};
 	d->item = it;
-	if (it->since < d->now)
+	if (it->since <= d->now)
 		d->owing++;
 	return demand_list_one(d->c->db, it->demand_id, due_item_row, d, &err) != DK_OK;
 }
