@@ -687,45 +687,23 @@ static void json_obligations(struct buf *b, const struct obligations *ob)
 }
 
 /* The obligations as lines of the case's table, for people. */
+struct ob_rows {
+	struct table *t;
+	bool first;
+};
+
+static void ob_row(const char *text, void *ctx)
+{
+	struct ob_rows *r = ctx;
+	const char *cells[] = {r->first ? "Obligations" : "", text};
+	r->first = false;
+	table_row(r->t, cells);
+}
+
 static void table_obligations(struct table *t, const struct obligations *ob, int64_t now)
 {
-	char line[400], a[32], rel[32];
-	const char *n = ob_notice_names[ob->notice];
-	when_format(ob->notice_from, a, sizeof a);
-	switch (ob->notice) {
-	case OB_NOT_OWED: snprintf(line, sizeof line, "customer notice: not owed"); break;
-	case OB_GIVEN: snprintf(line, sizeof line, "customer notice: given %s", a); break;
-	case OB_HELD: snprintf(line, sizeof line, "customer notice: held while order %s is in force (no end)", ob->order_in_force); break;
-	case OB_WAITING: snprintf(line, sizeof line, "customer notice: waiting: owed from %s, as the orders end", a); break;
-	case OB_OWED: snprintf(line, sizeof line, "customer notice: OWED since %s%s", a, ob->letter_pending ? " (a letter is in the outbox)" : ""); break;
-	default: snprintf(line, sizeof line, "customer notice: %s", n);
-	}
-	const char *cells[] = {"Obligations", line};
-	table_row(t, cells);
-	if (ob->contact_forbidden) {
-		snprintf(line, sizeof line, "contact: FORBIDDEN: order %s is in force: nothing may reach the customer",
-			 ob->order_in_force);
-		cells[0] = "", cells[1] = line;
-		table_row(t, cells);
-	}
-	if (ob->disclosure == OB_DISCLOSE_ALLOWED)
-		snprintf(line, sizeof line, "disclosure: allowed (an attorney's decision)");
-	else if (ob->disclosure == OB_DISCLOSE_AFTER)
-		when_format(ob->disclose_after, a, sizeof a), snprintf(line, sizeof line, "disclosure: not before %s", a);
-	else
-		snprintf(line, sizeof line, "disclosure: no: %s", ob->disclosure_why);
-	cells[0] = "", cells[1] = line;
-	table_row(t, cells);
-	for (size_t i = 0; i < ob->n_attention; i++) {
-		const struct ob_attention *at = &ob->attention[i];
-		when_relative(at->since, now, rel, sizeof rel);
-		snprintf(line, sizeof line, "needs attention: %s%s%s, due %s", ob_what_names[at->what],
-			 at->order ? " (order " : "", at->order ? at->order : "", rel);
-		if (at->order)
-			snprintf(line + strlen(line), sizeof line - strlen(line), "%s", "");
-		cells[0] = "", cells[1] = line;
-		table_row(t, cells);
-	}
+	struct ob_rows r = {t, true};
+	obligation_describe(ob, now, ob_row, &r);
 }
 
 static int show_json(struct cli *c, const struct demand *d, const struct obligations *ob)

@@ -14,6 +14,13 @@
 const char *const ob_notice_names[] = {"not_owed", "given", "held", "waiting", "owed"};
 const char *const ob_disclosure_names[] = {"no", "after", "allowed"};
 const char *const ob_what_names[] = {"notice_owed", "notice_waiting", "order_review", "told_under_order"};
+/* The same, for people. */
+static const char *const what_words[] = {
+	"the customer notice is owed and no letter is queued: send or record it",
+	"the customer notice falls due when the order ends",
+	"an order without an end is due for review: challenge or renew it",
+	"a customer letter went while an order was in force: review the order (docket order --reviewed)",
+};
 
 bool obligation_is_customer_kind(const char *kind)
 {
@@ -579,4 +586,47 @@ enum dk_status obligation_attention(struct db *db, int64_t now, int64_t before, 
 	}
 	free(items);
 	return s;
+}
+
+void obligation_describe(const struct obligations *ob, int64_t now, void (*line)(const char *text, void *ctx),
+			 void *ctx)
+{
+	char text[600], a[32];
+	when_format(ob->notice_from, a, sizeof a);
+	switch (ob->notice) {
+	case OB_NOT_OWED: snprintf(text, sizeof text, "customer notice: not owed"); break;
+	case OB_GIVEN: snprintf(text, sizeof text, "customer notice: given %s", a); break;
+	case OB_HELD:
+		snprintf(text, sizeof text, "customer notice: held while order %s is in force (it has no end)",
+			 ob->order_in_force);
+		break;
+	case OB_WAITING: snprintf(text, sizeof text, "customer notice: waiting: owed from %s, as the orders end", a); break;
+	case OB_OWED:
+		snprintf(text, sizeof text, "customer notice: OWED since %s%s", a,
+			 ob->letter_pending ? " (a letter is in the outbox)" : "");
+		break;
+	}
+	line(text, ctx);
+	if (ob->contact_forbidden) {
+		snprintf(text, sizeof text, "contact: FORBIDDEN: order %s is in force: nothing may reach the customer",
+			 ob->order_in_force);
+		line(text, ctx);
+	}
+	if (ob->disclosure == OB_DISCLOSE_ALLOWED) {
+		snprintf(text, sizeof text, "disclosure: allowed (an attorney's decision)");
+	} else if (ob->disclosure == OB_DISCLOSE_AFTER) {
+		when_format(ob->disclose_after, a, sizeof a);
+		snprintf(text, sizeof text, "disclosure: not before %s", a);
+	} else {
+		snprintf(text, sizeof text, "disclosure: no: %s", ob->disclosure_why);
+	}
+	line(text, ctx);
+	for (size_t i = 0; i < ob->n_attention; i++) {
+		const struct ob_attention *at = &ob->attention[i];
+		char rel[32];
+		when_relative(at->since, now, rel, sizeof rel);
+		snprintf(text, sizeof text, "needs attention %s%s%s%s: %s", rel, at->order ? " (order " : "",
+			 at->order ? at->order : "", at->order ? ")" : "", what_words[at->what]);
+		line(text, ctx);
+	}
 }

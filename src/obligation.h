@@ -160,6 +160,11 @@ enum dk_status obligation_attention(struct db *db, int64_t now, int64_t before, 
  * builds a demand's history itself (the demo). */
 enum dk_status obligation_refresh(struct db *db, int64_t demand_id, int64_t now, struct dk_error *err);
 
+/* The obligations in words, for a person reading the case (docket show, the terminal UI): line
+ * is called once per line, the first about the customer notice. */
+void obligation_describe(const struct obligations *ob, int64_t now, void (*line)(const char *text, void *ctx),
+			 void *ctx);
+
 /* The facts as they are once a move into entered at f->now is recorded (see above). */
 void obligation_entered(struct ob_facts *f, const char *entered);
 

@@ -226,7 +226,11 @@ static enum dk_status order_submit(struct ui *ui, struct form *f, void *ctx, str
 		.statute = field_value(form_field(f, "statute")),
 		.issued = field_value(form_field(f, "issued")),
 		.challenged = form_field(f, "challenged")->checked,
+		.reviewed = form_field(f, "reviewed")->checked,
+		.reason = field_value(form_field(f, "reason")),
 	};
+	if (!in.reason[0])
+		in.reason = NULL;
 	if (!in.issued[0])
 		in.issued = NULL;
 	if (!in.statute[0])
@@ -241,13 +245,15 @@ static enum dk_status order_submit(struct ui *ui, struct form *f, void *ctx, str
 	} else if (strcmp(ends, "indefinite") == 0) {
 		in.indefinite = true;
 	}
-	enum dk_status s = workflow_order(ui->db, &ui->who, c->id, &in, NULL, 0, err);
-	return finish(ui, f, c, s, err, "order recorded");
+	char warning[400], done[440];
+	enum dk_status s = workflow_order(ui->db, &ui->who, c->id, &in, warning, sizeof warning, err);
+	snprintf(done, sizeof done, "order recorded%s%s", warning[0] ? "; warning: " : "", warning);
+	return finish(ui, f, c, s, err, done);
 }
 
 void case_form_order(struct ui *ui, const struct demand *d)
 {
-	struct form *f = demand_form(d, "non-disclosure order", 6, order_submit);
+	struct form *f = demand_form(d, "non-disclosure order", 8, order_submit);
 	if (!f)
 		return;
 	/* The order in force (else the last one) comes filled in, so that updating it is quick. */
@@ -274,6 +280,10 @@ void case_form_order(struct ui *ui, const struct demand *d)
 	f->fields[4].check = field_check_date;
 	f->fields[4].hint = "When it expires or was lifted: YYYY-MM-DD";
 	field_check(&f->fields[5], "challenged", "Being challenged", o && o->challenged);
+	field_check(&f->fields[6], "reviewed", "Reviewed now", false);
+	f->fields[6].hint = "An attorney reviewed the order today (clears a review that is due).";
+	field_text(&f->fields[7], "reason", "Reason", false, TEXT_LONG_MAX, "");
+	f->fields[7].hint = "Why: required to lift it, to end it sooner and with Reviewed now.";
 	f->intro = "Ctrl-S records the order; Esc cancels.";
 	ui_push(ui, &f->base);
 }

@@ -9,6 +9,7 @@
 #include "audit.h"
 #include "buf.h"
 #include "demand.h"
+#include "obligation.h"
 #include "text.h"
 #include "ui_internal.h"
 #include "when.h"
@@ -70,6 +71,8 @@ struct cview {
 	int nmoves;
 	struct cevent *events;
 	int nevents;
+	char *obligations[OB_ATTENTION_MAX + 4]; /* what the customer is owed, in words */
+	int nobligations;
 	struct ui_lines lines;
 	int built_for; /* the width the lines were wrapped for; 0: build again */
 	int top;
@@ -184,6 +187,9 @@ static void build(struct ui *ui, struct cview *v, int width)
 		add_field(v, "Notices", "none", width);
 	else
 		add_field(v, "", "(l: read them, retry, cancel, record a delivery)", width);
+
+	for (int i = 0; i < v->nobligations; i++)
+		add_field(v, i ? "" : "Obligations", v->obligations[i], width);
 
 	add_heading(v, "Moves from here");
 	for (int i = 0; i < v->nmoves; i++) {
@@ -349,9 +355,35 @@ static void free_data(struct cview *v)
 	free(v->events);
 	v->events = NULL;
 	v->nevents = 0;
+	for (int i = 0; i < v->nobligations; i++)
+		free(v->obligations[i]);
+	v->nobligations = 0;
 	v->nmoves = 0;
 	ui_lines_clear(&v->lines);
 	v->built_for = 0;
+}
+
+static void collect_obligation(const char *text, void *ctx)
+{
+	struct cview *v = ctx;
+	if (v->nobligations < (int)(sizeof v->obligations / sizeof v->obligations[0]))
+		if ((v->obligations[v->nobligations] = strdup(text)))
+			v->nobligations++;
+}
+
+/* The obligations now, in the words docket show uses. */
+static enum dk_status load_obligations(struct ui *ui, struct cview *v, struct dk_error *err)
+{
+	struct ob_facts f;
+	int64_t now = when_now();
+	enum dk_status s = obligation_load(ui->db, v->id, now, &f, err);
+	if (s)
+		return s;
+	struct obligations ob;
+	obligation_derive(&f, &ob);
+	obligation_describe(&ob, now, collect_obligation, v);
+	obligation_facts_free(&f);
+	return DK_OK;
 }
 
 static void load(struct ui *ui, struct cview *v)
@@ -360,7 +392,7 @@ static void load(struct ui *ui, struct cview *v)
 	v->failed[0] = '\0';
 	struct dk_error err = {0};
 	if (demand_get(ui->db, v->id, &v->d, &err) || audit_list(ui->db, v->id, collect_event, v, &err) ||
-	    workflow_allowed(ui->db, v->id, collect_move, v, &err)) {
+	    workflow_allowed(ui->db, v->id, collect_move, v, &err) || load_obligations(ui, v, &err)) {
 		snprintf(v->failed, sizeof v->failed, "%s", err.msg);
 		ui_fail(ui, &err);
 		free_data(v);

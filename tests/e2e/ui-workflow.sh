@@ -101,6 +101,46 @@ expect 0 show "$second" --format json
 [ "$(json '[e["actor"] for e in d["events"] if e["action"] == "moved"][-1]')" = atty ] || fail "not moved as atty"
 [ "$(json 'd["verifications"][0]["note"]')" = "called the duty sergeant back" ] || fail "no verification"
 
+# An attorney records an order through its form: the case shows the obligations change; lifting it
+# without a reason is refused with the core's reason, and with one the notice is owed again.
+add_demand GAG-U
+gag=$ID
+expect 0 move "$gag" redirecting
+expect 0 move "$gag" in_review
+tui_start 100x40 -- --actor atty
+tui_wait 'GAG-U'
+open_case GAG-U
+tui_wait 'Obligations +customer notice: not owed'
+tui_keys o
+tui_wait 'non-disclosure order'
+tui_type "NDO-U"
+tui_keys Tab Tab Tab Tab
+tui_type "2099-01-01"
+tui_keys C-s
+tui_wait "demand $gag: order recorded"
+tui_wait 'contact: FORBIDDEN: order NDO-U is in force'
+tui_keys o
+tui_wait 'Reviewed now'
+tui_keys Tab Tab Tab Left Tab C-u
+tui_type "$(date -u +%Y-%m-%d)"
+tui_keys C-s
+tui_wait 'lifting an order needs --reason'
+tui_keys Tab Tab Tab
+tui_type "the court lifted it"
+tui_keys C-s
+tui_wait "demand $gag: order recorded"
+tui_lacks 'FORBIDDEN'
+tui_keys q
+tui_wait 'Search: GAG-U'
+tui_keys Escape
+tui_wait 'Queue: open'
+tui_keys q
+tui_exited 0
+expect 0 show "$gag" --format json
+[ "$(json '[(o["reference"], o["in_force"], o["lifted"] is not None) for o in d["orders"]]')" = "[('NDO-U', False, True)]" ] ||
+	fail "the order is not lifted: $(json 'd["orders"]')"
+[ "$(json 'd["events"][-1]["note"]')" = "the court lifted it" ] || fail "the lift's reason: $(json 'd["events"][-1]')"
+
 # The intake form records a demand.
 tui_start 100x30
 tui_wait 'Queue: open'
