@@ -96,7 +96,22 @@ struct demo {
 	char requester_country[N_REQUESTERS][3];
 	int requester_kind[N_REQUESTERS]; /* index into party_requester_kinds */
 	struct buf ch;
+	/* While the indexes are dropped for a fresh load, the demands whose obligations are to be
+	 * kept, for after they are rebuilt: reading a demand's events without them scans them all. */
+	bool deferred;
+	int64_t *watched;
+	size_t n_watched, cap_watched;
 };
+
+/* Stores the watched demands' obligations (see struct demo). */
+static enum dk_status refresh_watched(struct demo *d, struct dk_error *err)
+{
+	enum dk_status s = DK_OK;
+	for (size_t i = 0; i < d->n_watched && !s; i++)
+		s = obligation_refresh(d->db, d->watched[i], d->as_of, err);
+	d->n_watched = 0;
+	return s;
+}
 
 static bool is_eu(const char *cc)
 {
@@ -666,8 +681,13 @@ finish:
 	if (s)
 		return s;
 	/* What the obligations will need and when (an order to review, a notice due as one ends). */
-	if (y.watch && (s = obligation_refresh(d->db, y.id, d->as_of, err)))
+	if (y.watch && d->deferred) {
+		if (!array_reserve(&d->watched, &d->cap_watched, d->n_watched + 1, sizeof *d->watched, 1024))
+			return dk_fail(err, DK_STORAGE, "demo: out of memory");
+		d->watched[d->n_watched++] = y.id;
+	} else if (y.watch && (s = obligation_refresh(d->db, y.id, d->as_of, err))) {
 		return s;
+	}
 	if (!y.dirty)
 		return DK_OK;
 	st = db_stmt(d->db, "UPDATE demand SET version = ?2, updated_at = ?3 WHERE id = ?1", err);
@@ -717,6 +737,7 @@ enum dk_status demo_generate(struct db *db, const struct acting *by, const struc
 		db_rollback(db);
 		goto out;
 	}
+	d->deferred = ix.n > 0;
 	for (int64_t n = done; n < o->count; n++) {
 		if ((s = one_demand(d, n, o->count, (uint64_t)o->seed, err)))
 			break;
@@ -731,14 +752,15 @@ enum dk_status demo_generate(struct db *db, const struct acting *by, const struc
 	}
 	if (!s && ix.n && o->progress)
 		o->progress(o->progress_ctx, o->count, o->count, true);
-	if (!s)
-		s = db_indexes_restore(db, &ix, err);
+	if (!s && !(s = db_indexes_restore(db, &ix, err)))
+		s = refresh_watched(d, err);
 	else
 		db_indexes_forget(&ix); /* a rollback brings dropped indexes back with it */
 	s = db_end(db, s, err);
 out:
 	db_load_mode(db, DB_LOAD_DEMO, false, fresh);
 	buf_free(&d->ch);
+	free(d->watched);
 	free(d);
 	return s;
 }
