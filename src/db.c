@@ -128,6 +128,12 @@ char *db_col_strdup(sqlite3_stmt *st, int i)
 	return strdup(t ? (const char *)t : "");
 }
 
+void db_col_copy(sqlite3_stmt *st, int i, char *out, size_t n)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	snprintf(out, n, "%s", t ? (const char *)t : "");
+}
+
 static enum dk_status exec(struct db *db, const char *sql, const char *what, struct dk_error *err)
 {
 	if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK)

@@ -47,5 +47,7 @@ int db_bind_text(sqlite3_stmt *st, int i, const char *s);
 
 /* A copy of column i as text ("" for NULL); NULL only when out of memory. */
 char *db_col_strdup(sqlite3_stmt *st, int i);
+/* Column i as text into out (n bytes, cut short if need be; "" for NULL). */
+void db_col_copy(sqlite3_stmt *st, int i, char *out, size_t n);
 
 #endif

@@ -126,62 +126,41 @@ static void report(struct run *r, const struct notice *n, enum notice_result res
 	r->o->each(&out, r->o->ctx);
 }
 
-/* Marks the notice failed, with an event saying why. Inside the caller's transaction. */
-static enum dk_status fail_notice(struct run *r, const struct notice *n, const char *action, const char *why,
-				  int64_t now, struct dk_error *err)
+/* Ends the notice's attempts, with an event saying why, inside the caller's transaction: failed
+ * (a person looks at it), or cancelled when it may no longer go (the obligations then act: a
+ * notice owed later, when an order ends, is queued then). */
+static enum dk_status end_notice(struct run *r, const struct notice *n, bool cancel, const char *why, int64_t now,
+				 struct dk_error *err)
 {
 	sqlite3_stmt *st = db_stmt(r->db,
-				   "UPDATE notice SET status = 'failed', last_error = ?2, next_attempt_at = NULL,"
-				   " version = version + 1, updated_at = ?3 WHERE id = ?1",
+				   "UPDATE notice SET status = ?4, last_error = CASE ?4 WHEN 'cancelled' THEN 'cancelled: '"
+				   " ELSE '' END || ?2, next_attempt_at = NULL, version = version + 1, updated_at = ?3"
+				   " WHERE id = ?1",
 				   err);
 	if (!st)
 		return DK_STORAGE;
+	const char *status = cancel ? "cancelled" : "failed";
 	sqlite3_bind_int64(st, 1, n->id);
 	sqlite3_bind_text(st, 2, why, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
-	enum dk_status s = db_exec_stmt(r->db, st, "recording the failure", err);
+	sqlite3_bind_text(st, 4, status, -1, SQLITE_STATIC);
+	enum dk_status s = db_exec_stmt(r->db, st, cancel ? "cancelling the letter" : "recording the failure", err);
 	if (s)
 		return s;
 	struct buf ch;
 	buf_init(&ch);
 	char what[32];
 	snprintf(what, sizeof what, "#%lld %s", (long long)n->id, n->kind);
-	audit_change(&ch, "notice", what, "failed");
+	audit_change(&ch, "notice", what, status);
 	if (*n->recipient)
 		audit_change(&ch, "to", NULL, n->recipient);
-	return notice_log(r->db, r->by, n->demand_id, action, &ch, why, now, err);
-}
-
-/* A letter that may no longer go is cancelled with the reason, in an event on its demand; the
- * obligations then act (a notice owed later, when an order ends, is queued then). Inside the
- * caller's transaction. */
-static enum dk_status refuse_notice(struct run *r, const struct notice *n, const char *why, int64_t now,
-				    struct dk_error *err)
-{
-	sqlite3_stmt *st = db_stmt(r->db,
-				   "UPDATE notice SET status = 'cancelled', last_error = 'cancelled: ' || ?2,"
-				   " next_attempt_at = NULL, version = version + 1, updated_at = ?3 WHERE id = ?1",
-				   err);
-	if (!st)
-		return DK_STORAGE;
-	sqlite3_bind_int64(st, 1, n->id);
-	sqlite3_bind_text(st, 2, why, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
-	enum dk_status s = db_exec_stmt(r->db, st, "cancelling the letter", err);
-	if (s)
-		return s;
-	struct buf ch;
-	buf_init(&ch);
-	char what[32];
-	snprintf(what, sizeof what, "#%lld %s", (long long)n->id, n->kind);
-	audit_change(&ch, "notice", what, "cancelled");
-	if (*n->recipient)
-		audit_change(&ch, "to", NULL, n->recipient);
-	if (n->demand_id && (s = obligation_reconcile(r->db, n->demand_id, now, NULL, false, &ch, NULL, err))) {
+	if (cancel && n->demand_id &&
+	    (s = obligation_reconcile(r->db, n->demand_id, now, NULL, false, &ch, NULL, err))) {
 		buf_free(&ch);
 		return s;
 	}
-	return notice_log(r->db, r->by, n->demand_id, "notice_refused", &ch, why, now, err);
+	return notice_log(r->db, r->by, n->demand_id, cancel ? "notice_refused" : "notice_failed", &ch, why, now,
+			  err);
 }
 
 /* What a claim decided, to be reported once its transaction is committed. */
@@ -255,8 +234,7 @@ static enum dk_status claim(struct run *r, const struct notice *n, struct decisi
 	if (s)
 		return s;
 	if (d->what == STOPPED)
-		return d->result == NOTICE_REFUSED ? refuse_notice(r, n, d->why, now, err)
-						   : fail_notice(r, n, "notice_failed", d->why, now, err);
+		return end_notice(r, n, d->result == NOTICE_REFUSED, d->why, now, err);
 	st = db_stmt(r->db,
 		     "UPDATE notice SET status = 'sending', attempts = attempts + 1, version = version + 1,"
 		     " updated_at = ?2 WHERE id = ?1",
@@ -331,7 +309,7 @@ static enum dk_status record(struct run *r, struct answered *a, struct dk_error 
 		if (a->res != SMTP_PERMANENT)
 			snprintf(a->why, sizeof a->why, "gave up after %lld attempt%s: %s", (long long)attempts,
 				 attempts == 1 ? "" : "s", a->reply);
-		return fail_notice(r, n, "notice_failed", a->why, now, err);
+		return end_notice(r, n, false, a->why, now, err);
 	}
 	a->out = NOTICE_DEFERRED;
 	a->next = now + smtp_backoff(c, attempts);

@@ -41,12 +41,6 @@ int64_t obligation_order_end(const struct ob_order *o)
 	return o->lifted_at ? o->lifted_at : expires;
 }
 
-static void copy_col(sqlite3_stmt *st, int i, char *out, size_t n)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	snprintf(out, n, "%s", t ? (const char *)t : "");
-}
-
 void obligation_facts_free(struct ob_facts *f)
 {
 	for (size_t i = 0; i < f->n_letters; i++)
@@ -98,7 +92,7 @@ static enum dk_status load_orders(struct db *db, struct ob_facts *f, struct dk_e
 		struct ob_order *o = &f->orders[f->n_orders++];
 		memset(o, 0, sizeof *o);
 		o->id = sqlite3_column_int64(st, 0);
-		copy_col(st, 1, o->reference, sizeof o->reference);
+		db_col_copy(st, 1, o->reference, sizeof o->reference);
 		o->issued_at = sqlite3_column_int64(st, 2);
 		o->expires_at = sqlite3_column_int64(st, 3);
 		o->lifted_at = sqlite3_column_int64(st, 4);
@@ -129,9 +123,9 @@ static enum dk_status load_letters(struct db *db, struct ob_facts *f, struct dk_
 		struct ob_letter *l = &f->letters[f->n_letters];
 		memset(l, 0, sizeof *l);
 		l->id = sqlite3_column_int64(st, 0);
-		copy_col(st, 1, l->kind, sizeof l->kind);
-		copy_col(st, 2, l->status, sizeof l->status);
-		copy_col(st, 3, l->via, sizeof l->via);
+		db_col_copy(st, 1, l->kind, sizeof l->kind);
+		db_col_copy(st, 2, l->status, sizeof l->status);
+		db_col_copy(st, 3, l->via, sizeof l->via);
 		l->sent_at = sqlite3_column_int64(st, 4);
 		if (!(l->recipient = db_col_strdup(st, 5))) {
 			sqlite3_reset(st);
@@ -159,9 +153,9 @@ static enum dk_status load(struct db *db, int64_t id, struct ob_facts *f, struct
 		return rc == SQLITE_DONE ? dk_fail(err, DK_INVALID, "demand %lld: no such demand", (long long)id)
 					 : db_error(db, "reading the demand", err);
 	}
-	copy_col(st, 0, f->status, sizeof f->status);
-	copy_col(st, 1, f->outcome, sizeof f->outcome);
-	copy_col(st, 2, f->instrument, sizeof f->instrument);
+	db_col_copy(st, 0, f->status, sizeof f->status);
+	db_col_copy(st, 1, f->outcome, sizeof f->outcome);
+	db_col_copy(st, 2, f->instrument, sizeof f->instrument);
 	f->emergency = sqlite3_column_int(st, 3);
 	f->verified = sqlite3_column_int(st, 4);
 	sqlite3_reset(st);

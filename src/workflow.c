@@ -45,12 +45,6 @@ int64_t workflow_deadline(struct db *db, const char *state, const struct deadlin
 	return answer;
 }
 
-void wf_copy_col(sqlite3_stmt *st, int i, char *out, size_t n)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	snprintf(out, n, "%s", t ? (const char *)t : "");
-}
-
 enum dk_status wf_load_facts(struct db *db, int64_t id, struct facts *f, struct dk_error *err)
 {
 	memset(f, 0, sizeof *f);
@@ -71,9 +65,9 @@ enum dk_status wf_load_facts(struct db *db, int64_t id, struct facts *f, struct 
 			return dk_fail(err, DK_INVALID, "demand %lld: no such demand", (long long)id);
 		return db_error(db, "reading the demand", err);
 	}
-	wf_copy_col(st, 0, f->status, sizeof f->status);
-	wf_copy_col(st, 1, f->outcome, sizeof f->outcome);
-	wf_copy_col(st, 2, f->instrument, sizeof f->instrument);
+	db_col_copy(st, 0, f->status, sizeof f->status);
+	db_col_copy(st, 1, f->outcome, sizeof f->outcome);
+	db_col_copy(st, 2, f->instrument, sizeof f->instrument);
 	f->version = sqlite3_column_int64(st, 3);
 	f->received_at = sqlite3_column_int64(st, 4);
 	f->response_due = sqlite3_column_int64(st, 5);
@@ -395,8 +389,8 @@ static enum dk_status move_with(struct db *db, const struct acting *by, const st
 	int rc = sqlite3_step(st);
 	char action[24] = "", guards[200] = "";
 	if (rc == SQLITE_ROW) {
-		wf_copy_col(st, 0, action, sizeof action);
-		wf_copy_col(st, 1, guards, sizeof guards);
+		db_col_copy(st, 0, action, sizeof action);
+		db_col_copy(st, 1, guards, sizeof guards);
 	}
 	sqlite3_reset(st);
 	char target[64];
@@ -525,10 +519,10 @@ enum dk_status workflow_allowed(struct db *db, int64_t id, int (*fn)(const struc
 	}
 	sqlite3_bind_text(st, 1, f.status, -1, SQLITE_STATIC);
 	while (n < 32 && sqlite3_step(st) == SQLITE_ROW) {
-		wf_copy_col(st, 0, rows[n].to, sizeof rows[n].to);
-		wf_copy_col(st, 1, rows[n].outcome, sizeof rows[n].outcome);
-		wf_copy_col(st, 2, rows[n].action, sizeof rows[n].action);
-		wf_copy_col(st, 3, rows[n].guards, sizeof rows[n].guards);
+		db_col_copy(st, 0, rows[n].to, sizeof rows[n].to);
+		db_col_copy(st, 1, rows[n].outcome, sizeof rows[n].outcome);
+		db_col_copy(st, 2, rows[n].action, sizeof rows[n].action);
+		db_col_copy(st, 3, rows[n].guards, sizeof rows[n].guards);
 		n++;
 	}
 	sqlite3_reset(st);

@@ -28,7 +28,7 @@ static enum dk_status do_assign(struct db *db, const struct acting *by, const st
 		return DK_STORAGE;
 	sqlite3_bind_int64(st, 1, f->id);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		wf_copy_col(st, 0, old, sizeof old);
+		db_col_copy(st, 0, old, sizeof old);
 	sqlite3_reset(st);
 	if (*login) {
 		st = db_stmt(db, "SELECT 1 FROM staff WHERE login = ?1 AND active = 1", err);

@@ -18,7 +18,6 @@ struct facts {
 	struct obligations obl;
 };
 
-void wf_copy_col(sqlite3_stmt *st, int i, char *out, size_t n);
 /* Reads the facts inside the caller's transaction; DK_INVALID when there is no such demand. */
 enum dk_status wf_load_facts(struct db *db, int64_t id, struct facts *f, struct dk_error *err);
 void wf_facts_free(struct facts *f);

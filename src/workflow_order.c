@@ -41,7 +41,7 @@ static enum dk_status read_order(struct db *db, int64_t demand_id, const char *r
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		o->exists = true;
-		wf_copy_col(st, 0, o->statute, sizeof o->statute);
+		db_col_copy(st, 0, o->statute, sizeof o->statute);
 		o->issued = sqlite3_column_int64(st, 1);
 		o->expires = sqlite3_column_int64(st, 2);
 		o->indefinite = sqlite3_column_int(st, 3);
