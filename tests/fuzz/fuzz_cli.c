@@ -250,7 +250,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	static const char *const move1[] = {"move", "1", "redirecting", NULL};
 	static const char *const move2[] = {"move", "2", "redirecting", NULL};
 	static const char *const review2[] = {"move", "2", "in_review", NULL};
-	static const char *const order2[] = {"order", "2", "--ref", "NDO-1", "--expires", "2099-01-01", NULL};
+	/* Orders are an attorney's (docs/workflow.md, "Who may do what"). */
+	static const char *const order2[] = {"--actor", "atty",      "order",     "2",   "--ref",
+					     "NDO-1",   "--expires", "2099-01-01", NULL};
 	static const char *const note2[] = {"note", "2", "called the clerk", NULL};
 	static const char *const backup[] = {"backup", "../template.db", NULL};
 	setup(init);
