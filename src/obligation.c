@@ -528,26 +528,37 @@ static int item_cmp(const void *a, const void *b)
 	return (int)x->what - (int)y->what;
 }
 
+enum dk_status obligation_watched(struct db *db, int64_t upto, int64_t **ids, size_t *n, struct dk_error *err)
+{
+	*ids = NULL;
+	*n = 0;
+	sqlite3_stmt *st = db_stmt(
+		db, "SELECT id FROM demand WHERE watch_at IS NOT NULL AND watch_at <= ?1 ORDER BY watch_at, id", err);
+	if (!st)
+		return DK_STORAGE;
+	sqlite3_bind_int64(st, 1, upto);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!array_reserve(ids, &cap, *n + 1, sizeof **ids, 16)) {
+			sqlite3_reset(st);
+			free(*ids);
+			*ids = NULL;
+			*n = 0;
+			return dk_fail(err, DK_STORAGE, "out of memory");
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? DK_OK : db_error(db, "reading demands", err);
+}
+
 enum dk_status obligation_attention(struct db *db, int64_t now, int64_t before, int (*fn)(const struct ob_item *, void *),
 				    void *ctx, struct dk_error *err)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM demand WHERE watch_at IS NOT NULL AND watch_at < ?1 ORDER BY id", err);
-	if (!st)
-		return DK_STORAGE;
-	sqlite3_bind_int64(st, 1, before);
-	int64_t *ids = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (!array_reserve(&ids, &cap, n + 1, sizeof *ids, 16)) {
-			sqlite3_reset(st);
-			free(ids);
-			return dk_fail(err, DK_STORAGE, "out of memory");
-		}
-		ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_reset(st);
-	enum dk_status s = rc == SQLITE_DONE ? DK_OK : db_error(db, "reading demands", err);
+	int64_t *ids;
+	size_t n;
+	enum dk_status s = obligation_watched(db, before - 1, &ids, &n, err);
 	struct held_item *items = NULL;
 	size_t ni = 0, capi = 0;
 	for (size_t i = 0; !s && i < n; i++) {

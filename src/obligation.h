@@ -144,6 +144,10 @@ enum dk_status obligation_letter_may_go(struct db *db, const struct ob_facts *f,
 enum dk_status obligation_reconcile(struct db *db, int64_t demand_id, int64_t now, const char *entered, bool queue,
 				    struct buf *ch, int64_t *queued, struct dk_error *err);
 
+/* The demands whose watch_at is at or before upto, earliest first: their obligations said they
+ * would need a look by then. *ids is the caller's to free. */
+enum dk_status obligation_watched(struct db *db, int64_t upto, int64_t **ids, size_t *n, struct dk_error *err);
+
 /* What needs attention across the database: each item of each demand, open or closed, that falls
  * due before `before` (now plus the window), ordered by when, then by demand. The demands asked
  * are those whose watch_at says so (through its index); each is derived afresh at now. */

@@ -282,25 +282,10 @@ enum dk_status workflow_queue_owed_notices(struct db *db, const struct acting *b
 					   struct dk_error *err)
 {
 	*queued = 0;
-	/* The demands whose obligations said they would need a look by now (obligation.c keeps it). */
-	sqlite3_stmt *st = db_stmt(
-		db, "SELECT id FROM demand WHERE watch_at IS NOT NULL AND watch_at <= ?1 ORDER BY watch_at, id", err);
-	if (!st)
-		return DK_STORAGE;
-	sqlite3_bind_int64(st, 1, when_now());
-	int64_t *ids = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (!array_reserve(&ids, &cap, n + 1, sizeof *ids, 16)) {
-			sqlite3_reset(st);
-			free(ids);
-			return dk_fail(err, DK_STORAGE, "out of memory");
-		}
-		ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_reset(st);
-	enum dk_status s = rc == SQLITE_DONE ? DK_OK : db_error(db, "reading demands", err);
+	/* The demands whose obligations said they would need a look by now. */
+	int64_t *ids;
+	size_t n;
+	enum dk_status s = obligation_watched(db, when_now(), &ids, &n, err);
 	for (size_t i = 0; !s && i < n; i++)
 		s = owe_demand(db, by, ids[i], queued, err);
 	free(ids);
