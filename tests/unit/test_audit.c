@@ -401,7 +401,8 @@ static void rehash_chain(const struct fx *fx)
 			const unsigned char *t = sqlite3_column_text(st, c);
 			size_t n = (size_t)sqlite3_column_bytes(st, c);
 			put_u64(&p, n);
-			memcpy(p, t, n);
+			if (n) /* a NULL column has no bytes, and memcpy takes no NULL */
+				memcpy(p, t, n);
 			p += n;
 		}
 		if (state) {
@@ -412,7 +413,8 @@ static void rehash_chain(const struct fx *fx)
 					put_u64(&p, sqlite3_column_type(st, c) != SQLITE_NULL);
 				size_t n = (size_t)sqlite3_column_bytes(st, c);
 				put_u64(&p, n);
-				memcpy(p, sqlite3_column_text(st, c), n);
+				if (n)
+					memcpy(p, sqlite3_column_text(st, c), n);
 				p += n;
 			}
 		}
