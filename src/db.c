@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "address.h"
 #include "buf.h"
 #include "schema.h"
 #include "when.h"
@@ -291,6 +292,11 @@ enum dk_status db_open(const char *path, enum db_mode mode, struct db **out, str
 		goto fail;
 	}
 	sqlite3_busy_handler(db->h, busy_wait, db);
+	/* The triggers ask whose address a letter goes to (schema/0008). */
+	if (address_register(db->h) != SQLITE_OK) {
+		s = dk_fail(err, DK_STORAGE, "%s: %s", path, sqlite3_errmsg(db->h));
+		goto fail;
+	}
 #ifdef DOCKET_TEST_CLOCK
 	sqlite3_create_function(db->h, "unixepoch", 0, SQLITE_UTF8 | SQLITE_INNOCUOUS, NULL, test_unixepoch, NULL,
 				NULL);

@@ -212,10 +212,12 @@ static void derive_notice(const struct ob_facts *f, struct obligations *ob)
 			if (!ob->contact_forbidden)
 				ob->order_in_force = o->reference;
 			ob->contact_forbidden = true;
-			if (!end)
+			if (!end) {
 				open_ended = true;
-			else if (end > held_until)
+			} else if (end > held_until) {
 				held_until = end;
+				ob->order_last = o->reference;
+			}
 		}
 		if (end > ob->owed_from)
 			ob->owed_from = end;
@@ -290,7 +292,7 @@ static void derive_attention(const struct ob_facts *f, struct obligations *ob)
 	if (ob->notice == OB_OWED && !ob->letter_pending)
 		attend(ob, OB_ATT_NOTICE_OWED, ob->notice_from, NULL, 0);
 	if (ob->notice == OB_WAITING)
-		attend(ob, OB_ATT_NOTICE_WAITING, ob->notice_from, ob->order_in_force, 0);
+		attend(ob, OB_ATT_NOTICE_WAITING, ob->notice_from, ob->order_last, 0);
 	for (size_t i = 0; i < f->n_orders; i++) {
 		const struct ob_order *o = &f->orders[i];
 		if (!o->lifted_at && !obligation_order_end(o)) {
@@ -315,16 +317,6 @@ void obligation_derive(const struct ob_facts *f, struct obligations *ob)
 	derive_attention(f, ob);
 }
 
-/* Whether ?2 is an address of customer c: the contact e-mail, an address at its domain, or an
- * e-mail one of its demands names (the triggers of schema/0007 hold the same). */
-#define CUSTOMER_ADDRESS(c)                                                                                            \
-	"(lower(?2) = lower(" c ".contact_email)"                                                                      \
-	" OR (instr(" c ".contact_email, '@') > 0 AND instr(?2, '@') > 0"                                              \
-	"     AND lower(substr(?2, instr(?2, '@'))) = lower(substr(" c ".contact_email, instr(" c                      \
-	".contact_email, '@'))))"                                                                                      \
-	" OR EXISTS (SELECT 1 FROM demand_identifier AS i JOIN demand AS d2 ON d2.id = i.demand_id"                    \
-	"            WHERE i.kind = 'email' AND i.value = ?2 COLLATE NOCASE AND d2.customer_id = " c ".id))"
-
 static enum dk_status ask_address(struct db *db, const char *sql, int64_t demand_id, const char *address, bool *is,
 				  struct dk_error *err)
 {
@@ -339,33 +331,25 @@ static enum dk_status ask_address(struct db *db, const char *sql, int64_t demand
 	int rc = sqlite3_step(st);
 	*is = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? DK_OK : db_error(db, "reading the customer's addresses", err);
+	return rc == SQLITE_ROW ? DK_OK : db_error(db, "reading the customers' addresses", err);
 }
 
+/* The customer's addresses are the view customer_mailbox, and whether mail reaches one is
+ * docket_address_reaches() (schema/0008): the triggers ask the same. */
 enum dk_status obligation_customer_address(struct db *db, int64_t demand_id, const char *address, bool *is,
 					   struct dk_error *err)
 {
-	static const char sql[] = "SELECT EXISTS (SELECT 1 FROM demand AS d JOIN customer AS c ON c.id = d.customer_id"
-				  " WHERE d.id = ?1 AND " CUSTOMER_ADDRESS("c") ")";
+	static const char sql[] =
+		"SELECT EXISTS (SELECT 1 FROM demand AS d JOIN customer_mailbox AS m ON m.customer_id = d.customer_id"
+		" WHERE d.id = ?1 AND docket_address_reaches(?2, m.address, m.whole_domain))";
 	return ask_address(db, sql, demand_id, address, is, err);
 }
 
 enum dk_status obligation_any_customer_address(struct db *db, const char *address, bool *is, struct dk_error *err)
 {
-	static const char sql[] =
-		"SELECT ?1 IS NULL AND (EXISTS (SELECT 1 FROM customer AS c WHERE"
-		" lower(?2) = lower(c.contact_email) OR (instr(c.contact_email, '@') > 0 AND instr(?2, '@') > 0"
-		" AND lower(substr(?2, instr(?2, '@'))) = lower(substr(c.contact_email, instr(c.contact_email, '@')))))"
-		" OR EXISTS (SELECT 1 FROM demand_identifier AS i WHERE i.kind = 'email' AND i.value = ?2 COLLATE NOCASE))";
-	sqlite3_stmt *st = db_stmt(db, sql, err);
-	*is = false;
-	if (!st)
-		return DK_STORAGE;
-	sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	*is = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? DK_OK : db_error(db, "reading the customers' addresses", err);
+	static const char sql[] = "SELECT EXISTS (SELECT 1 FROM customer_mailbox AS m"
+				  " WHERE docket_address_reaches(?2, m.address, m.whole_domain))";
+	return ask_address(db, sql, 0, address, is, err);
 }
 
 enum dk_status obligation_letter_may_go(struct db *db, const struct ob_facts *f, const struct obligations *ob,

@@ -1,13 +1,14 @@
 /* test_mail.c: building RFC 5322 / MIME messages: the headers and their order, CRLF line ends,
  * 7bit or quoted-printable bodies within the line limits, RFC 2047 encoded words for names and
  * subjects that are not ASCII (decoded back here and compared), header injection refused, and the
- * addresses docket will send to. */
+ * addresses docket will send to, and when two of them reach the same mailbox (address.c). */
 #include "helpers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "address.h"
 #include "buf.h"
 #include "mail.h"
 
@@ -417,12 +418,46 @@ static void test_ids_and_dates(void **state)
 	assert_string_equal(d, "Tue, 29 Feb 2000 00:00:00 +0000");
 }
 
+/* The gag holds however the customer's address is written: a variant that reached the same
+ * mailbox but compared unequal would let a letter through. */
+static void test_same_mailbox(void **state)
+{
+	(void)state;
+	char k[64];
+	assert_true(address_key(" A.Smith+legal@Example.COM. ", k, sizeof k));
+	assert_string_equal(k, "asmith@example.com");
+	assert_true(address_key("o'neil@x.example", k, sizeof k));
+	assert_string_equal(k, "o'neil@x.example");
+	assert_false(address_key("no-at-sign", k, sizeof k));
+	assert_false(address_key("@example.com", k, sizeof k));
+	assert_false(address_key("bob@", k, sizeof k));
+	assert_false(address_key("bob@...", k, sizeof k));
+	assert_false(address_key("averyveryverylongname@example.com", k, 10));
+
+	assert_true(address_reaches("Bob.Smith+x@Mail.Example", "bobsmith@mail.example", false));
+	assert_true(address_reaches("bobsmith@mail.example.", "bob.smith@MAIL.example", false));
+	assert_false(address_reaches("bob@mail.example", "bobsmith@mail.example", false));
+	assert_false(address_reaches("x@sub.mail.example", "bobsmith@mail.example", false));
+	assert_false(address_reaches(NULL, "bobsmith@mail.example", true));
+	assert_false(address_reaches("bob@mail.example", NULL, true));
+
+	/* The contact's domain, and below it; not a domain that merely ends the same way. */
+	assert_true(address_reaches("it@acme.example", "legal@acme.example", true));
+	assert_true(address_reaches("it@mail.ACME.example", "legal@acme.example", true));
+	assert_true(address_reaches("it@a.b.acme.example.", "legal@acme.example", true));
+	assert_false(address_reaches("it@notacme.example", "legal@acme.example", true));
+	assert_false(address_reaches("it@acme.example.org", "legal@acme.example", true));
+	assert_false(address_reaches("it@mail.acme.example", "legal@acme.example", false));
+	assert_false(address_at_domain_of("acme.example", "legal@acme.example"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ascii_message), cmocka_unit_test(test_non_ascii),
 		cmocka_unit_test(test_long_lines),    cmocka_unit_test(test_header_injection),
 		cmocka_unit_test(test_addresses),     cmocka_unit_test(test_ids_and_dates),
+		cmocka_unit_test(test_same_mailbox),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
