@@ -84,6 +84,7 @@ struct ob_attention {
 struct obligations {
 	bool contact_forbidden;     /* an order is in force: nothing may reach the customer */
 	const char *order_in_force; /* the first order in force, borrowed from the facts; NULL when none */
+	const char *order_last;     /* the order in force whose end the notice waits for; NULL when none */
 	bool wanted;                /* a customer notice is wanted (notifying, or D known) */
 	enum ob_notice notice;
 	int64_t notice_from;  /* given: when; waiting: the end it waits for; owed: R; else 0 */

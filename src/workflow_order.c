@@ -63,6 +63,9 @@ static enum dk_status may_change(struct db *db, const struct acting *by, const s
 	bool terms = !old->exists || (in->statute && *in->statute && strcmp(in->statute, old->statute) != 0) ||
 		     (issued && issued != old->issued) || (expires && expires != old->expires) ||
 		     (in->challenged && !old->challenged);
+	/* A command that changes nothing restates the order: that is recording it, too. */
+	if (!terms && !(in->indefinite && !old->indefinite) && !lifted && !in->reviewed)
+		terms = true;
 	enum dk_status s = DK_OK;
 	if (terms)
 		s = staff_may(db, by, "order.record", subject, err);
@@ -211,14 +214,64 @@ static enum dk_status in_flight(struct db *db, const struct facts *f, char *warn
 	return s;
 }
 
+/* The letters the obligations say went to the customer under an order, not yet reviewed. */
+struct told {
+	int64_t notice[OB_ATTENTION_MAX];
+	char orders[OB_ATTENTION_MAX][TEXT_SHORT_MAX + 1];
+	size_t n;
+};
+
+static enum dk_status told_under_order(struct db *db, const struct facts *f, struct told *t, struct dk_error *err)
+{
+	t->n = 0;
+	struct ob_facts ob;
+	enum dk_status s = obligation_load(db, f->id, f->now, &ob, err);
+	if (s)
+		return s;
+	struct obligations now;
+	obligation_derive(&ob, &now);
+	for (size_t i = 0; i < now.n_attention; i++)
+		if (now.attention[i].what == OB_ATT_TOLD_UNDER_ORDER) {
+			t->notice[t->n] = now.attention[i].notice;
+			snprintf(t->orders[t->n], sizeof t->orders[t->n], "%s", now.attention[i].order);
+			t->n++;
+		}
+	obligation_facts_free(&ob);
+	return DK_OK;
+}
+
+/* Only a review clears the record that a letter went under an order: not an issue date moved
+ * later, a lift or an expiry moved earlier than the letter. */
+static enum dk_status keeps_told(struct db *db, const struct facts *f, const struct told *before,
+				 const struct order_input *in, struct dk_error *err)
+{
+	if (in->reviewed || !before->n)
+		return DK_OK;
+	struct told after;
+	enum dk_status s = told_under_order(db, f, &after, err);
+	for (size_t i = 0; !s && i < before->n; i++) {
+		bool kept = false;
+		for (size_t j = 0; j < after.n; j++)
+			kept = kept || after.notice[j] == before->notice[i];
+		if (!kept)
+			s = dk_fail(err, DK_REFUSED,
+				    "demand %lld: this would erase the record that letter #%lld reached the customer "
+				    "while order %s was in force; record the order's review instead (--reviewed --reason)",
+				    (long long)f->id, (long long)before->notice[i], before->orders[i]);
+	}
+	return s;
+}
+
 static enum dk_status do_order(struct db *db, const struct acting *by, struct facts *f, const struct order_input *in,
 			       int64_t issued, int64_t expires, int64_t lifted, char *warning, size_t nwarning,
 			       struct dk_error *err)
 {
 	struct recorded old, now;
+	struct told told;
 	enum dk_status s = read_order(db, f->id, in->reference, &old, err);
 	if (s || (s = may_change(db, by, f, &old, in, issued, expires, lifted, err)) ||
-	    (s = check_change(f, &old, in, issued, expires, lifted, err)) || (s = wf_touch(db, f, err)) ||
+	    (s = check_change(f, &old, in, issued, expires, lifted, err)) ||
+	    (s = told_under_order(db, f, &told, err)) || (s = wf_touch(db, f, err)) ||
 	    (s = write_order(db, f, &old, in, issued, expires, lifted, err)) ||
 	    (s = read_order(db, f->id, in->reference, &now, err)))
 		return s;
@@ -250,7 +303,7 @@ static enum dk_status do_order(struct db *db, const struct acting *by, struct fa
 	}
 	char flight[300];
 	if ((s = obligation_reconcile(db, f->id, f->now, NULL, true, &ch, NULL, err)) ||
-	    (s = in_flight(db, f, flight, sizeof flight, err))) {
+	    (s = keeps_told(db, f, &told, in, err)) || (s = in_flight(db, f, flight, sizeof flight, err))) {
 		buf_free(&ch);
 		return s;
 	}
@@ -277,8 +330,9 @@ enum dk_status workflow_order(struct db *db, const struct acting *by, int64_t id
 		return s;
 	if (in->indefinite && expires)
 		return dk_fail(err, DK_INVALID, "order: --expires and --indefinite exclude each other");
-	/* An order the court has not issued yet is not in force: record it once it is. */
-	if (issued && issued > now + 300)
+	/* An order the court has not issued yet is not in force: record it once it is. No slack: an
+	 * issue date a minute ahead would leave the customer ungagged for that minute. */
+	if (issued && issued > now)
 		return dk_fail(err, DK_INVALID, "issued: %s is in the future", in->issued);
 	if (lifted && lifted > now + 300)
 		return dk_fail(err, DK_INVALID, "lifted: %s is in the future", in->lifted);

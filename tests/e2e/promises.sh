@@ -134,13 +134,16 @@ case_3() {
 # letter, not the digest, not a letter queued in the sqlite3 shell.
 case_4() {
 	fresh c4
-	add_demand TIP-1
+	add_demand TIP-1 --identifier account:Bob.Smith@mail.example --identifier email:carol@gmail.example
 	t=$ID
 	expect 0 move "$t" redirecting
 	atty 0 order "$t" --ref NDO-4 --expires 2099-01-01
 	expect 0 outbox list --demand "$t" --format json
 	n=$(json 'd[0]["id"]')
-	for to in legal@acme.example LEGAL@Acme.Example boss@acme.example user@acme.example; do
+	# The customer's addresses however written: case, a subdomain, a +tag, dots,
+	# an e-mail given as an account identifier.
+	for to in legal@acme.example LEGAL@Acme.Example boss@acme.example user@acme.example it@mail.acme.example \
+		ops@EU.Mail.Acme.Example bobsmith+x@mail.example c.a.r.o.l+legal@GMAIL.example; do
 		cat >"$T/to.sh" <<EOF
 #!/bin/sh
 sed -i 's/^To: .*/To: $to/' "\$1"
@@ -153,10 +156,20 @@ EOF
 	done
 	sqlite3 "$DOCKET_DB" "UPDATE notice SET recipient = 'legal@acme.example' WHERE id = $n" 2>"$T/sql.err" &&
 		fail "the sqlite3 shell re-addressed the letter to the customer"
-	grep -q "non-disclosure order is in force" "$T/sql.err" || fail "trigger: $(cat "$T/sql.err")"
+	grep -q "no such function: docket_address_reaches" "$T/sql.err" || fail "sqlite3: $(cat "$T/sql.err")"
+	# With the function, the triggers themselves refuse it, at a subdomain too.
+	for to in legal@acme.example it@mail.acme.example; do
+		/usr/bin/python3 "$top_srcdir/tests/e2e/sqlwrite.py" "$DOCKET_DB" \
+			"UPDATE notice SET recipient = '$to' WHERE id = $n" 2>"$T/sql.err" &&
+			fail "a write behind docket's back re-addressed the letter to $to"
+		grep -q "non-disclosure order is in force" "$T/sql.err" || fail "trigger: $(cat "$T/sql.err")"
+	done
 	expect 1 due --mail legal@acme.example
 	err_has "customer"
 	expect 1 due --mail Boss@ACME.example
+	expect 1 due --mail ops@sub.acme.example
+	expect 1 due --mail bob.smith+digest@mail.example
+	expect 0 due --mail team@notacme.example
 	expect 0 outbox send
 	[ "$(mail_to legal@acme.example)$(mail_to boss@acme.example)$(mail_to user@acme.example)" = 000 ] ||
 		fail "the customer was told"
@@ -255,6 +268,16 @@ case_8() {
 	expect 1 due --format json
 	[ "$(json '[(r["id"], r["why"], r["order"]) for r in d if r["why"]]')" = "[($f, 'told_under_order', 'NDO-8')]" ] ||
 		fail "due does not list the notice told under the order: $(cat "$OUT")"
+	# Only a review settles it: not an issue date moved after the letter, not a lift before it.
+	sleep 1
+	before=$(db_dump)
+	atty 1 order "$f" --ref NDO-8 --issued "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	err_has "erase the record"
+	atty 1 order "$f" --ref NDO-8 --lifted 2000-01-01 --reason "mistyped"
+	err_has "erase the record"
+	[ "$(db_dump)" = "$before" ] || fail "a refused change of the order wrote something"
+	atty 2 order "$f" --ref NDO-8 --issued "$(date -u -d '+1 minute' +%Y-%m-%dT%H:%M:%SZ)"
+	err_has "in the future"
 	atty 2 order "$f" --ref NDO-8 --reviewed
 	err_has "needs --reason"
 	atty 0 order "$f" --ref NDO-8 --reviewed --reason "the court was told; it sent after the order"
