@@ -14,7 +14,7 @@ data=$top_srcdir/tests/data/report
 groff -man -Tascii -ww -z "$top_srcdir/docs/docket-report.5" 2>"$ERR" || fail "groff failed on docket-report.5"
 [ -s "$ERR" ] && fail "groff warns about docket-report.5"
 expect 0 init
-sqlite3 "$DOCKET_DB" <"$data/fixture.sql" || fail "fixture.sql did not load"
+/usr/bin/python3 "$top_srcdir/tests/e2e/sqlwrite.py" "$DOCKET_DB" - <"$data/fixture.sql" || fail "fixture.sql did not load"
 
 # compare NAME docket-args...: the report's stdout against $data/NAME.
 compare() {

@@ -2,6 +2,7 @@
 """A write behind docket's back, as a shell with docket's SQL function would make it.
 
     sqlwrite.py DB SQL
+    sqlwrite.py DB - <SCRIPT      (a script of many statements, from standard input)
 
 The sqlite3 shell cannot write a letter's recipient or status at all (it lacks
 docket_address_reaches); this tool has a plain version of it (case and the contact's domain and
@@ -24,7 +25,10 @@ def reaches(r, a, whole_domain):
 db = sqlite3.connect(sys.argv[1], isolation_level=None)
 db.create_function("docket_address_reaches", 3, reaches, deterministic=True)
 try:
-    db.execute(sys.argv[2])
+    if sys.argv[2] == "-":
+        db.executescript(sys.stdin.read())
+    else:
+        db.execute(sys.argv[2])
 except sqlite3.DatabaseError as e:
     print("Error: %s" % e, file=sys.stderr)
     sys.exit(1)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "address.h"
 #include "when.h"
 #include "workflow.h"
 
@@ -178,6 +179,11 @@ sqlite3 *fx_raw_open(const struct fx *fx)
 		fail();
 	}
 	sqlite3_busy_timeout(h, 10000);
+	/* A write behind docket's back, by a shell that has docket's SQL function (schema/0008). */
+	if (address_register(h) != SQLITE_OK) {
+		print_error("address_register: %s\n", sqlite3_errmsg(h));
+		fail();
+	}
 	return h;
 }
 
