@@ -51,6 +51,10 @@ static enum dk_status take_lock(struct db *db, int *fd, struct dk_error *err)
 	return DK_OK;
 }
 
+/* Set by requeue_interrupted() as the letter's last error: the mark of a letter that may already
+ * have been delivered, which check() reads when the letter may no longer go. */
+#define INTERRUPTED "interrupted while sending; it may have been delivered"
+
 /* With the lock held, a notice still "sending" belongs to a sender that died: its message may or
  * may not have reached the server. It goes back in the queue and is sent again, with its
  * Message-ID, which is what makes the delivery at least once. */
@@ -62,8 +66,7 @@ static enum dk_status requeue_interrupted(struct db *db, struct dk_error *err)
 	sqlite3_stmt *st =
 		db_stmt(db,
 			"UPDATE notice SET status = 'queued', next_attempt_at = NULL, version = version + 1,"
-			" last_error = 'interrupted while sending; it may have been delivered: sent again with"
-			" the same Message-ID'"
+			" last_error = '" INTERRUPTED ": sent again with the same Message-ID'"
 			" WHERE status = 'sending'",
 			err);
 	if (!st)
@@ -204,7 +207,14 @@ static enum dk_status check(struct run *r, const struct notice *n, int64_t now, 
 	if (*why) {
 		d->what = STOPPED;
 		d->result = NOTICE_REFUSED;
-		snprintf(d->why, sizeof d->why, "refused, nothing was sent: %s", why);
+		/* An earlier attempt may have reached the server before it was cut off: the record
+		 * must not say that nothing was sent. */
+		bool maybe = n->last_error && strncmp(n->last_error, INTERRUPTED, strlen(INTERRUPTED)) == 0;
+		snprintf(d->why, sizeof d->why, "%s: %s",
+			 maybe ? "refused, not sent again (an earlier attempt was interrupted and may have been"
+				 " delivered: see the mail server's log)"
+			       : "refused, nothing was sent",
+			 why);
 	} else if (built) {
 		d->what = STOPPED;
 		d->result = NOTICE_FAILED;

@@ -478,6 +478,28 @@ static void test_interrupted_send_is_sent_again(void **state)
 		    "keeps the Message-ID");
 }
 
+/* A letter cut off while sending may have reached the server: when it may not go again, its record
+ * says so instead of "nothing was sent". */
+static void test_interrupted_send_refused_says_maybe(void **state)
+{
+	struct fx *fx = *state;
+	int64_t id = fx_add_ref(fx, "CRASH-2");
+	FX_OK(fx, fx_move(fx, &fx->intake, id, "redirecting", NULL, NULL));
+	int64_t nid = letters(fx, id).id;
+	raw(fx, "UPDATE notice SET status = 'sending', attempts = 1 WHERE id = %lld", (long long)nid);
+	/* The demand moves on: the redirect letter may no longer go. */
+	FX_OK(fx, fx_move(fx, &fx->intake, id, "in_review", NULL, NULL));
+	struct smtp_config c = closed_port();
+	struct notice_send_report rep = send(fx, &c, 0, false);
+	assert_int_equal(rep.refused, 1);
+	struct notice *n = get(fx, nid);
+	assert_string_equal(n->status, "cancelled");
+	FX_CONTAINS(n->last_error, "may have been delivered");
+	assert_null(strstr(n->last_error, "nothing was sent"));
+	notice_free(&n);
+	FX_CONTAINS(last_event(fx, id).note, "may have been delivered");
+}
+
 static void test_closing_cancels_letters(void **state)
 {
 	struct fx *fx = *state;
@@ -749,6 +771,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_order_checked_when_sending, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_backoff_and_giving_up, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_interrupted_send_is_sent_again, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_interrupted_send_refused_says_maybe, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_closing_cancels_letters, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_edit, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, fx_setup, fx_teardown),
