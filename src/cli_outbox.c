@@ -416,6 +416,16 @@ static void print_outcome(const struct notice_outcome *o, void *ctx)
 	fputc('\n', out);
 }
 
+/* A demand whose owed notice could not be drafted: said, and the rest go on. */
+static void owed_skipped(int64_t demand_id, const struct dk_error *why, void *ctx)
+{
+	(*(int64_t *)ctx)++;
+	(void)demand_id; /* the message names it */
+	fputs("docket: ", stderr);
+	cli_put_safe(stderr, why->msg);
+	fputs("; the customer notice stays owed, and docket due lists it\n", stderr);
+}
+
 static int sub_send(struct cli *c, const struct outbox_opts *o)
 {
 	struct dk_error err = {0};
@@ -428,8 +438,8 @@ static int sub_send(struct cli *c, const struct outbox_opts *o)
 		return rc;
 	}
 	/* Orders that ended by expiring leave a delayed notice owed: queue it before sending. */
-	int64_t owed = 0;
-	if (!o->dry_run && workflow_queue_owed_notices(c->db, &c->who, &owed, &err)) {
+	int64_t owed = 0, skipped = 0;
+	if (!o->dry_run && workflow_queue_owed_notices(c->db, &c->who, &owed, owed_skipped, &skipped, &err)) {
 		smtp_config_free(&cfg);
 		return cli_fail(&err);
 	}
@@ -448,7 +458,7 @@ static int sub_send(struct cli *c, const struct outbox_opts *o)
 	else
 		printf("%lld sent, %lld deferred, %lld failed, %lld refused\n", (long long)rep.sent,
 		       (long long)rep.deferred, (long long)rep.failed, (long long)rep.refused);
-	if (rep.deferred || rep.failed)
+	if (rep.deferred || rep.failed || skipped)
 		return DK_STORAGE;
 	return rep.refused ? DK_REFUSED : 0;
 }

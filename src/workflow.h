@@ -108,8 +108,12 @@ enum dk_status workflow_notice_record(struct db *db, const struct acting *by, in
  * (an order expired without anyone recording it) is reconciled in its own transaction, the owed
  * notice queued with an event. *queued receives how many were queued. `docket outbox send` runs
  * it first. */
+/* A demand whose owed notice could not be drafted (a template field empty for it, say) does not stop
+ * the others: its transaction is rolled back, skipped(demand, why, ctx) is called, and the notice
+ * stays owed (docket due lists it). Only a storage failure ends the sweep. */
+typedef void workflow_skipped_fn(int64_t demand_id, const struct dk_error *why, void *ctx);
 enum dk_status workflow_queue_owed_notices(struct db *db, const struct acting *by, int64_t *queued,
-					   struct dk_error *err);
+					   workflow_skipped_fn *skipped, void *ctx, struct dk_error *err);
 
 /* What a deadline is computed from. */
 struct deadline_facts {

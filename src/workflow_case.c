@@ -279,15 +279,24 @@ static enum dk_status owe_demand(struct db *db, const struct acting *by, int64_t
 }
 
 enum dk_status workflow_queue_owed_notices(struct db *db, const struct acting *by, int64_t *queued,
-					   struct dk_error *err)
+					   workflow_skipped_fn *skipped, void *ctx, struct dk_error *err)
 {
 	*queued = 0;
 	/* The demands whose obligations said they would need a look by now. */
 	int64_t *ids;
 	size_t n;
 	enum dk_status s = obligation_watched(db, when_now(), &ids, &n, err);
-	for (size_t i = 0; !s && i < n; i++)
-		s = owe_demand(db, by, ids[i], queued, err);
+	for (size_t i = 0; !s && i < n; i++) {
+		struct dk_error one = {0};
+		s = owe_demand(db, by, ids[i], queued, &one);
+		if (s && s != DK_STORAGE) {
+			if (skipped)
+				skipped(ids[i], &one, ctx);
+			s = DK_OK;
+		} else if (s && err) {
+			*err = one;
+		}
+	}
 	free(ids);
 	return s;
 }

@@ -15,6 +15,7 @@
 
 #include "audit.h"
 #include "notice.h"
+#include "obligation.h"
 #include "smtp.h"
 #include "when.h"
 #include "workflow.h"
@@ -604,6 +605,13 @@ static void test_cancel(void **state)
 	FX_CONTAINS(fx->err.msg, "notice 9999: no such notice");
 }
 
+static void count_skipped(int64_t demand_id, const struct dk_error *why, void *ctx)
+{
+	(void)demand_id;
+	FX_CONTAINS(why->msg, "is empty for this demand");
+	(*(int64_t *)ctx)++;
+}
+
 static void test_expired_order_queues_delayed_notice(void **state)
 {
 	struct fx *fx = *state;
@@ -615,7 +623,7 @@ static void test_expired_order_queues_delayed_notice(void **state)
 	FX_OK(fx, fx_move(fx, &fx->attorney, id, "notice_owed", NULL, NULL));
 	/* In force: nothing owed yet. */
 	int64_t queued = -1;
-	FX_OK(fx, workflow_queue_owed_notices(fx->db, &fx->intake, &queued, &fx->err));
+	FX_OK(fx, workflow_queue_owed_notices(fx->db, &fx->intake, &queued, NULL, NULL, &fx->err));
 	assert_int_equal(queued, 0);
 	assert_string_equal(letters(fx, id).kind, "redirect");
 	/* Thirty days pass: the order expires without anyone recording anything. */
@@ -623,7 +631,7 @@ static void test_expired_order_queues_delayed_notice(void **state)
 	raw(fx, "UPDATE demand SET due_at = unixepoch() - 60, watch_at = unixepoch() - 60 WHERE id = %lld",
 	    (long long)id);
 	int64_t v = fx_version(fx, id);
-	FX_OK(fx, workflow_queue_owed_notices(fx->db, &fx->intake, &queued, &fx->err));
+	FX_OK(fx, workflow_queue_owed_notices(fx->db, &fx->intake, &queued, NULL, NULL, &fx->err));
 	assert_int_equal(queued, 1);
 	struct found f = letters(fx, id);
 	assert_string_equal(f.kind, "delayed");
@@ -637,8 +645,45 @@ static void test_expired_order_queues_delayed_notice(void **state)
 	FX_CONTAINS(n->body, "The order ended\non ");
 	notice_free(&n);
 	/* Once is enough. */
-	FX_OK(fx, workflow_queue_owed_notices(fx->db, &fx->intake, &queued, &fx->err));
+	FX_OK(fx, workflow_queue_owed_notices(fx->db, &fx->intake, &queued, NULL, NULL, &fx->err));
 	assert_int_equal(queued, 0);
+}
+
+/* One demand whose delayed notice cannot be drafted does not hold back another's. */
+static void test_sweep_goes_past_a_demand(void **state)
+{
+	struct fx *fx = *state;
+	int64_t ids[2] = {fx_add_ref(fx, "OWE-A"), fx_add_ref(fx, "OWE-B")};
+	for (int i = 0; i < 2; i++) {
+		char when[32];
+		to_review(fx, ids[i]);
+		FX_OK(fx, workflow_authenticate(fx->db, &fx->attorney, ids[i], "callback", "", &fx->err));
+		/* The first order names no statute, which the template below needs. */
+		struct order_input o = {.reference = i ? "NDO-B" : "NDO-A",
+					.statute = i ? "18 U.S.C. 2705(b)" : NULL,
+					.expires = fx_when(30 * DAY, when)};
+		FX_OK(fx, workflow_order(fx->db, &fx->attorney, ids[i], &o, NULL, 0, &fx->err));
+		FX_OK(fx, fx_move(fx, &fx->attorney, ids[i], "disclosing", NULL, NULL));
+		FX_OK(fx, fx_move(fx, &fx->attorney, ids[i], "notice_owed", NULL, NULL));
+		raw(fx, "UPDATE nd_order SET expires_at = unixepoch() - 60 WHERE demand_id = %lld", (long long)ids[i]);
+		raw(fx, "UPDATE demand SET due_at = unixepoch() - 60, watch_at = unixepoch() - 60 WHERE id = %lld",
+		    (long long)ids[i]);
+	}
+	write_template(fx, "delayed", "Subject: Notice {{demand.reference}}\n\nUnder {{order.statute}}.\n");
+	int64_t queued = -1, skipped = 0;
+	FX_OK(fx, workflow_queue_owed_notices(fx->db, &fx->intake, &queued, count_skipped, &skipped, &fx->err));
+	assert_int_equal(queued, 1);
+	assert_int_equal(skipped, 1);
+	assert_string_equal(letters(fx, ids[1]).kind, "delayed");
+	/* The first keeps only its redirect letter, and its notice stays owed. */
+	assert_string_equal(letters(fx, ids[0]).kind, "redirect");
+	struct ob_facts f;
+	struct obligations ob;
+	FX_OK(fx, obligation_load(fx->db, ids[0], when_now(), &f, &fx->err));
+	obligation_derive(&f, &ob);
+	assert_int_equal(ob.notice, OB_OWED);
+	obligation_facts_free(&f);
+	unsetenv("XDG_CONFIG_HOME");
 }
 
 static void test_digest(void **state)
@@ -776,6 +821,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_edit, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_expired_order_queues_delayed_notice, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_goes_past_a_demand, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_digest, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_counts_and_person_first, fx_setup, fx_teardown),
 	};
