@@ -11,6 +11,8 @@ AC_DEFUN([DOCKET_ARG_TEST_CLOCK], [
     [], [enable_test_clock=no])
   AS_IF([test "x$enable_test_clock" = xyes],
     [AC_DEFINE([DOCKET_TEST_CLOCK], [1], [Define to read the time from DOCKET_TEST_NOW (tests only).])
+     AC_DEFINE([DOCKET_TEST_CLOCK_CONFIGURED], [1],
+       [Defined with DOCKET_TEST_CLOCK by configure, whose make install refuses such a build.])
      AC_MSG_WARN([this docket reads its clock from DOCKET_TEST_NOW: for the test suite only])])
   AM_CONDITIONAL([TEST_CLOCK], [test "x$enable_test_clock" = xyes])
 ])

@@ -12,6 +12,10 @@
 /* The current time, seconds since the epoch (UTC). */
 int64_t when_now(void);
 
+#if defined(DOCKET_TEST_CLOCK) && !defined(DOCKET_TEST_CLOCK_CONFIGURED)
+/* Only configure's --enable-test-clock may make a test build: its make install refuses the result. */
+#error "DOCKET_TEST_CLOCK is set by configure --enable-test-clock, not by CPPFLAGS"
+#endif
 #ifdef DOCKET_TEST_CLOCK
 /* A test build's clock (configure --enable-test-clock): when_now() returns t from now on; 0 goes
  * back to the real clock. Never compiled into a docket that can be installed. */
