@@ -295,6 +295,45 @@ static enum dk_status verify_state(struct db *db, struct audit_report *rep, stru
 	return s;
 }
 
+/* Each demand's events against each other: a state only changes by a move that names it, so an
+ * event that records another state than the one before it, without being that move, follows a
+ * change made behind docket's back, which a later command of docket's would otherwise launder
+ * into the chain. */
+static enum dk_status verify_history(struct db *db, struct audit_report *rep, struct dk_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(
+		    db->h,
+		    "WITH ev AS (SELECT id, demand_id, action, changes, version, status, outcome,"
+		    "  lag(id) OVER w AS pid, lag(version) OVER w AS pv, lag(status) OVER w AS ps,"
+		    "  lag(outcome) OVER w AS po FROM event WHERE demand_id IS NOT NULL AND version IS NOT NULL"
+		    "  WINDOW w AS (PARTITION BY demand_id ORDER BY id))"
+		    " SELECT demand_id, id, status, coalesce(outcome, ''), pid, ps, coalesce(po, '') FROM ev"
+		    " WHERE pid IS NOT NULL AND (version < pv OR ((status IS NOT ps OR outcome IS NOT po)"
+		    "  AND NOT (action = 'moved' AND EXISTS (SELECT 1 FROM json_each(ev.changes) AS j"
+		    "   WHERE j.value ->> 0 = 'status' AND j.value ->> 1 IS ev.ps AND j.value ->> 2 IS ev.status))))"
+		    " ORDER BY id LIMIT 1",
+		    -1, &st, NULL) != SQLITE_OK)
+		return db_error(db, "checking each demand's events against each other", err);
+	enum dk_status s = DK_OK;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		rep->bad_demand = sqlite3_column_int64(st, 0);
+		const char *o = (const char *)sqlite3_column_text(st, 3), *po = (const char *)sqlite3_column_text(st, 6);
+		s = dk_fail(err, DK_REFUSED,
+			    "demand %lld: event #%lld records it %s%s%s%s, but the event before it (#%lld) left it "
+			    "%s%s%s%s and #%lld is no move from there: its state was changed outside docket",
+			    (long long)rep->bad_demand, (long long)sqlite3_column_int64(st, 1),
+			    (const char *)sqlite3_column_text(st, 2), *o ? " (" : "", o, *o ? ")" : "",
+			    (long long)sqlite3_column_int64(st, 4), (const char *)sqlite3_column_text(st, 5),
+			    *po ? " (" : "", po, *po ? ")" : "", (long long)sqlite3_column_int64(st, 1));
+	} else if (rc != SQLITE_DONE) {
+		s = db_error(db, "checking each demand's events against each other", err);
+	}
+	sqlite3_finalize(st);
+	return s;
+}
+
 enum dk_status audit_verify(struct db *db, struct audit_report *rep, struct dk_error *err)
 {
 	const unsigned char *anchor = rep->anchor;
@@ -353,6 +392,8 @@ enum dk_status audit_verify(struct db *db, struct audit_report *rep, struct dk_e
 	}
 	if (!s && rc != SQLITE_DONE)
 		s = db_error(db, "reading the audit chain", err);
+	if (!s)
+		s = verify_history(db, rep, err);
 	if (!s)
 		s = verify_state(db, rep, err);
 	memcpy(rep->head, prev, AUDIT_HASH_LEN);

@@ -84,6 +84,20 @@ sqlite3 "$T/status.db" "UPDATE demand SET status = 'in_review' WHERE id = $a"
 expect 1 --db "$T/status.db" verify
 err_has "^docket: demand $a: its row \\(in_review, version [0-9]+\\) is not what its last event #[0-9]+ recorded \\(redirecting, version [0-9]+\\): changed outside docket$"
 
+# ... and a command of docket's after such a move does not launder it: the new event records the
+# shell's state, which the event before it did not leave and which no move of docket's made.
+cp "$T/saved.db" "$T/laundered.db"
+sqlite3 "$T/laundered.db" "UPDATE demand SET status = 'in_review', version = version + 1 WHERE id = $a"
+expect 0 --db "$T/laundered.db" note "$a" "looked at it"
+expect 1 --db "$T/laundered.db" verify
+err_has "^docket: demand $a: event #[0-9]+ records it in_review, but the event before it \\(#[0-9]+\\) left it redirecting and #[0-9]+ is no move from there: its state was changed outside docket$"
+# The same with a move of docket's from the shell's state.
+cp "$T/saved.db" "$T/laundered.db"
+sqlite3 "$T/laundered.db" "UPDATE demand SET status = 'in_review', version = version + 1 WHERE id = $a"
+expect 0 --db "$T/laundered.db" move "$a" closed --outcome withdrawn
+expect 1 --db "$T/laundered.db" verify
+err_has "^docket: demand $a: event #[0-9]+ records it [a-z_ ()]+, but the event before it \\(#[0-9]+\\) left it redirecting and"
+
 # The untouched database still verifies.
 expect 0 verify --head "$head1"
 exit 0
