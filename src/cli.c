@@ -38,11 +38,14 @@ const struct cli_command cli_commands[] = {
 	 "  --format F        with list: table (default), json or csv\n"},
 	{"staff", cli_cmd_staff,
 	 "staff add LOGIN --name NAME --role intake|attorney|admin\n"
+	 "       docket staff deactivate|reactivate LOGIN --reason TEXT\n"
+	 "       docket staff role LOGIN intake|attorney|admin --reason TEXT\n"
 	 "       docket staff list [--format table|json|csv]\n"
 	 "       docket staff roles [--format table|json|csv]",
-	 "add or list staff, and who may do what",
+	 "add, deactivate or change staff, list them, and who may do what",
 	 "  --name NAME     the staff member's name\n"
 	 "  --role ROLE     intake, attorney or admin\n"
+	 "  --reason TEXT   why a staff member is deactivated, reactivated or changes role\n"
 	 "  --format F      with list and roles: table (default), json or csv\n"},
 	{"requester", cli_cmd_requester, "requester list [--format table|json|csv]", "list requesters",
 	 "  --format F      table (default), json or csv\n"},

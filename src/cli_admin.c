@@ -201,20 +201,22 @@ static int print_action(const struct staff_action *a, void *ctx)
 
 int cli_cmd_staff(struct cli *c, int argc, char **argv)
 {
-	enum { O_NAME = 1, O_ROLE, O_FORMAT };
+	enum { O_NAME = 1, O_ROLE, O_FORMAT, O_REASON };
 	static const struct option opts[] = {
 		{"name", required_argument, NULL, O_NAME},
 		{"role", required_argument, NULL, O_ROLE},
 		{"format", required_argument, NULL, O_FORMAT},
+		{"reason", required_argument, NULL, O_REASON},
 		{0, 0, 0, 0},
 	};
-	const char *name = NULL, *role = NULL;
+	const char *name = NULL, *role = NULL, *reason = NULL;
 	enum cli_format format = FORMAT_TABLE;
 	int ch;
 	while ((ch = cli_getopt(c, argc, argv, "", opts)) != -1) {
 		switch (ch) {
 		case O_NAME: name = optarg; break;
 		case O_ROLE: role = optarg; break;
+		case O_REASON: reason = optarg; break;
 		case O_FORMAT:
 			if (!cli_parse_format("staff", optarg, 7, &format))
 				return DK_INVALID;
@@ -235,6 +237,21 @@ int cli_cmd_staff(struct cli *c, int argc, char **argv)
 			return cli_fail(&err);
 		return 0;
 	}
+	const char *sub = argc > optind ? argv[optind] : "";
+	bool deact = strcmp(sub, "deactivate") == 0, react = strcmp(sub, "reactivate") == 0,
+	     rerole = strcmp(sub, "role") == 0;
+	if (deact || react || rerole) {
+		if (argc - optind != (rerole ? 3 : 2))
+			return cli_usage("staff", rerole ? "role needs LOGIN and ROLE" : "give one LOGIN");
+		if (!reason)
+			return cli_usage("staff", "a change of staff needs --reason");
+		if ((rc = cli_open(c, DB_EXISTING)) || (rc = cli_acting(c)))
+			return rc;
+		if (staff_change(c->db, &c->who, argv[optind + 1], rerole ? argv[optind + 2] : NULL,
+				 rerole ? -1 : react, reason, &err))
+			return cli_fail(&err);
+		return 0;
+	}
 	if (argc - optind == 1 && strcmp(argv[optind], "roles") == 0) {
 		if ((rc = cli_open(c, DB_EXISTING)))
 			return rc;
@@ -249,7 +266,7 @@ int cli_cmd_staff(struct cli *c, int argc, char **argv)
 		return listing_end(&l, "no actions");
 	}
 	if (argc - optind != 1 || strcmp(argv[optind], "list") != 0)
-		return cli_usage("staff", "give add LOGIN, list or roles");
+		return cli_usage("staff", "give add LOGIN, deactivate LOGIN, reactivate LOGIN, role LOGIN ROLE, list or roles");
 	if ((rc = cli_open(c, DB_EXISTING)))
 		return rc;
 	static const char *const keys[] = {"login", "name", "role", "active"};

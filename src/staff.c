@@ -240,6 +240,96 @@ enum dk_status staff_add(struct db *db, const struct acting *by, const char *log
 	return db_end(db, s, err);
 }
 
+/* The row of login, for a change: its role and whether it is active. */
+static enum dk_status staff_row(struct db *db, const char *login, enum staff_role *role, int *active,
+				struct dk_error *err)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT role, active FROM staff WHERE login = ?1", err);
+	if (!st)
+		return DK_STORAGE;
+	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*role = staff_role_parse((const char *)sqlite3_column_text(st, 0));
+		*active = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return dk_fail(err, DK_INVALID, "staff %s: no such staff member", login);
+	return rc == SQLITE_ROW ? DK_OK : db_error(db, "reading staff", err);
+}
+
+static enum dk_status do_change(struct db *db, const struct acting *by, const char *login, enum staff_role to_role,
+				int to_active, const char *reason, struct dk_error *err)
+{
+	enum staff_role role = STAFF_NONE;
+	int active = 0;
+	enum dk_status s = staff_row(db, login, &role, &active, err);
+	if (s)
+		return s;
+	if (to_role == STAFF_NONE)
+		to_role = role;
+	if (to_active < 0)
+		to_active = active;
+	if (to_role == role && to_active == active)
+		return dk_fail(err, DK_INVALID, "staff %s: already %s%s", login, active ? "an active " : "an inactive ",
+			       staff_role_name(role));
+	/* Someone must be left who can add staff and change roles. */
+	if (role == STAFF_ADMIN && active && (to_role != STAFF_ADMIN || !to_active)) {
+		sqlite3_stmt *st =
+			db_stmt(db, "SELECT count(*) FROM staff WHERE role = 'admin' AND active = 1 AND login <> ?1", err);
+		if (!st)
+			return DK_STORAGE;
+		sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+		int64_t others = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+		sqlite3_reset(st);
+		if (others < 0)
+			return db_error(db, "reading staff", err);
+		if (others == 0)
+			return dk_fail(err, DK_REFUSED, "staff %s is the last active admin: make another admin first",
+				       login);
+	}
+	sqlite3_stmt *st = db_stmt(db, "UPDATE staff SET role = ?2, active = ?3 WHERE login = ?1", err);
+	if (!st)
+		return DK_STORAGE;
+	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, staff_role_name(to_role), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, to_active);
+	if ((s = db_exec_stmt(db, st, "changing staff", err)))
+		return s;
+	struct buf ch;
+	buf_init(&ch);
+	audit_change(&ch, "login", NULL, login);
+	if (to_role != role)
+		audit_change(&ch, "role", staff_role_name(role), staff_role_name(to_role));
+	if (to_active != active)
+		audit_change(&ch, "active", active ? "yes" : "no", to_active ? "yes" : "no");
+	audit_changes_end(&ch);
+	s = ch.oom ? dk_fail(err, DK_STORAGE, "out of memory")
+		   : audit_append(db, 0, by, "staff_changed", ch.data, reason, when_now(), err);
+	buf_free(&ch);
+	return s;
+}
+
+enum dk_status staff_change(struct db *db, const struct acting *by, const char *login, const char *role, int active,
+			    const char *reason, struct dk_error *err)
+{
+	enum dk_status s;
+	if ((s = check_login(login, err)))
+		return s;
+	enum staff_role r = STAFF_NONE;
+	if (role && (r = staff_role_parse(role)) == STAFF_NONE)
+		return dk_fail(err, DK_INVALID, "role: \"%s\" is not one of intake, attorney, admin", role);
+	if ((s = text_check("reason", reason, TEXT_LONG_MAX, true, true, err)))
+		return s;
+	if ((s = staff_may(db, by, "staff", NULL, err)))
+		return s;
+	if ((s = db_begin(db, err)))
+		return s;
+	s = do_change(db, by, login, r, active, reason, err);
+	return db_end(db, s, err);
+}
+
 enum dk_status staff_bootstrap(struct db *db, const char *login, int *made, struct dk_error *err)
 {
 	*made = 0;

@@ -70,6 +70,12 @@ enum dk_status staff_actions(struct db *db, int (*fn)(const struct staff_action 
 enum dk_status staff_add(struct db *db, const struct acting *by, const char *login, const char *name, const char *role,
 			 struct dk_error *err);
 
+/* Changes a staff member's role (role non-NULL) and whether they are active (active 0 or 1; -1
+ * leaves it), with an event; admins only. The last active admin cannot be demoted or deactivated;
+ * a change that changes nothing is refused. reason, required, is the event's note. */
+enum dk_status staff_change(struct db *db, const struct acting *by, const char *login, const char *role, int active,
+			    const char *reason, struct dk_error *err);
+
 /* For `docket init`: makes login an admin when the database has no staff yet. *made says whether
  * it did. */
 enum dk_status staff_bootstrap(struct db *db, const char *login, int *made, struct dk_error *err);

@@ -253,6 +253,33 @@ err_has "--actor nobody: not active staff"
 expect 1 --actor clerk staff add eve --name Eve --role admin
 err_has "adding staff is for an admin \(clerk is intake\)"
 
+# --- staff who leave or change role ------------------------------------------------------------
+expect 0 staff add gil --name "Gil Clerk" --role intake
+expect 2 staff deactivate gil
+err_has "needs --reason"
+expect 1 --actor clerk staff deactivate gil --reason "not mine to do"
+err_has "is for an admin \(clerk is intake\)"
+expect 1 --actor gil --actor atty staff role gil attorney --reason x
+expect 0 staff role gil attorney --reason "qualified in 2027"
+expect 0 --actor gil order "$ID" --ref NDO-GIL --expires 2099-01-01
+expect 0 staff deactivate gil --reason "left the team"
+expect 1 --actor gil note "$ID" "still here?"
+err_has "--actor gil: not active staff"
+expect 2 staff deactivate gil --reason again
+err_has "already an inactive attorney"
+expect 1 staff role "$ME" intake --reason "by mistake"
+err_has "is the last active admin"
+expect 1 staff deactivate "$ME" --reason "by mistake"
+err_has "is the last active admin"
+expect 2 staff deactivate nobody --reason x
+err_has "staff nobody: no such staff member"
+expect 0 staff list --format json
+[ "$(json '[(m["role"], m["active"]) for m in d if m["login"] == "gil"]')" = "[('attorney', False)]" ] ||
+	fail "gil's row: $(cat "$OUT")"
+expect 0 verify
+[ "$(sqlite3 "$DOCKET_DB" "SELECT group_concat(note, '|') FROM event WHERE action = 'staff_changed'")" = \
+	"qualified in 2027|left the team" ] || fail "the staff events"
+
 # --- the trigger holds the workflow in the sqlite3 shell --------------------------------------
 add_demand RAW-1
 before=$(db_dump)
