@@ -214,7 +214,8 @@ static enum dk_status in_flight(struct db *db, const struct facts *f, char *warn
 	return s;
 }
 
-/* The letters the obligations say went to the customer under an order, not yet reviewed. */
+/* The letters the obligations say went to the customer under an order, not yet reviewed: one
+ * entry for each letter and order it went under. */
 struct told {
 	int64_t notice[OB_ATTENTION_MAX];
 	char orders[OB_ATTENTION_MAX][TEXT_SHORT_MAX + 1];
@@ -251,8 +252,10 @@ static enum dk_status keeps_told(struct db *db, const struct facts *f, const str
 	enum dk_status s = told_under_order(db, f, &after, err);
 	for (size_t i = 0; !s && i < before->n; i++) {
 		bool kept = false;
+		/* The record is of a letter under one order: kept under another order is not kept. */
 		for (size_t j = 0; j < after.n; j++)
-			kept = kept || after.notice[j] == before->notice[i];
+			kept = kept || (after.notice[j] == before->notice[i] &&
+					strcmp(after.orders[j], before->orders[i]) == 0);
 		if (!kept)
 			s = dk_fail(err, DK_REFUSED,
 				    "demand %lld: this would erase the record that letter #%lld reached the customer "

@@ -251,6 +251,8 @@ case_8() {
 	f=$ID
 	atty 0 move "$f" notifying --note "valid"
 	n0=$(mail_count)
+	t0=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	sleep 1
 	touch "$T/hold"
 	"$DOCKET" outbox send >"$T/send.out" 2>&1 &
 	sender=$!
@@ -268,6 +270,11 @@ case_8() {
 	expect 1 due --format json
 	[ "$(json '[(r["id"], r["why"], r["order"]) for r in d if r["why"]]')" = "[($f, 'told_under_order', 'NDO-8')]" ] ||
 		fail "due does not list the notice told under the order: $(cat "$OUT")"
+	# A second order, found later to have been issued before the letter, covers it too: the
+	# record under NDO-8 is still NDO-8's, and the letter staying flagged under NDO-9 does not
+	# make erasing it harmless.
+	atty 0 order "$f" --ref NDO-9 --issued "$t0" --expires 2099-01-01
+	ob "$f" '["attention"]' | grep -q "NDO-9" || fail "not flagged under NDO-9: $(ob "$f" '')"
 	# Only a review settles it: not an issue date moved after the letter, not a lift before it.
 	sleep 1
 	before=$(db_dump)
@@ -281,6 +288,7 @@ case_8() {
 	atty 2 order "$f" --ref NDO-8 --reviewed
 	err_has "needs --reason"
 	atty 0 order "$f" --ref NDO-8 --reviewed --reason "the court was told; it sent after the order"
+	atty 0 order "$f" --ref NDO-9 --reviewed --reason "the court was told"
 	ob "$f" '["attention"]' | grep -q told_under_order && fail "still flagged after the review: $(ob "$f" '')"
 	expect 0 due
 }
