@@ -251,7 +251,7 @@ expect 0 move "$ID" redirecting --expect-version $((v + 1))
 expect 1 --actor nobody move "$ID" closed --outcome withdrawn
 err_has "--actor nobody: not active staff"
 expect 1 --actor clerk staff add eve --name Eve --role admin
-err_has "adding staff is for an admin \(clerk is intake\)"
+err_has "adding or changing staff is for an admin \(clerk is intake\)"
 
 # --- staff who leave or change role ------------------------------------------------------------
 expect 0 staff add gil --name "Gil Clerk" --role intake

@@ -241,7 +241,8 @@ class Obligations:
 class Model:
     def __init__(self, root):
         self.now = 0
-        self.staff = {root: "admin"}
+        self.staff = {root: "admin"}  # active staff: login -> role
+        self.former = {}                # deactivated staff: login -> role
         self.root = root
         self.customers = {}          # tenant -> dict(email, region, name)
         self.demands = {}            # id -> Demand
@@ -432,9 +433,28 @@ class Model:
     # ----------------------------------------------------------------- commands
     def add_staff(self, actor, login, role):
         self.need(actor, "staff")
-        if login in self.staff:
+        if login in self.staff or login in self.former:
             raise Refused("%s is already staff" % login)
         self.staff[login] = role
+
+    def change_staff(self, actor, login, role=None, active=None):
+        """docket.1, `staff deactivate|reactivate` and `staff role`: admins only; the last active
+        admin keeps the role and stays active; a change that changes nothing is refused (exit 2)."""
+        self.need(actor, "staff")
+        if login not in self.staff and login not in self.former:
+            raise Refused("%s is not staff" % login)
+        was_active = login in self.staff
+        was_role = self.staff[login] if was_active else self.former[login]
+        to_role = role or was_role
+        to_active = was_active if active is None else active
+        if to_role == was_role and to_active == was_active:
+            raise Refused("%s: nothing changes" % login, rc=2)
+        if was_active and was_role == "admin" and (to_role != "admin" or not to_active) and \
+                not any(r == "admin" for l, r in self.staff.items() if l != login):
+            raise Refused("%s is the last active admin" % login)
+        self.staff.pop(login, None)
+        self.former.pop(login, None)
+        (self.staff if to_active else self.former)[login] = to_role
 
     def add_customer(self, actor, tenant, **kw):
         self.need(actor, "customer")

@@ -325,12 +325,12 @@ class Worker:
     def snapshot(self):
         """The model's mutable state, for undoing a command the model refused half-way."""
         import copy
-        return copy.deepcopy((self.m.demands, self.m.letters, self.m.staff, self.m.customers,
+        return copy.deepcopy((self.m.demands, self.m.letters, self.m.staff, self.m.former, self.m.customers,
                               self.m.next_demand))
 
     def restore_snapshot(self, s):
         import copy
-        (self.m.demands, self.m.letters, self.m.staff, self.m.customers,
+        (self.m.demands, self.m.letters, self.m.staff, self.m.former, self.m.customers,
          self.m.next_demand) = copy.deepcopy(s)
 
     # ------------------------------------------------------------------ generators
@@ -858,11 +858,32 @@ class Worker:
     def op_staff(self):
         r = self.rnd
         actor = self.pick_actor("staff")
+        if r.random() < 0.5:
+            return self.op_staff_change(actor)
         login = r.choice(["new%d" % r.randint(1, 50)] + self.attorneys)
         role = r.choice(M.ROLES)
         ok, _, _ = self.staff_add(actor, login, role)
         if ok:
             {"attorney": self.attorneys, "intake": self.intakes, "admin": self.admins}[role].append(login)
+
+    def op_staff_change(self, actor):
+        """A staff member leaves, comes back or changes role: who may act changes under every
+        other command (root, the driver's own login, is left alone but for a rare try)."""
+        r = self.rnd
+        m = self.m
+        pool = sorted(set(m.staff) | set(m.former) | {"ghost"})
+        if r.random() > 0.05:
+            pool = [l for l in pool if l != m.root] or pool
+        login = r.choice(pool)
+        what = r.choice(["deactivate", "reactivate", "role", "role"])
+        if what == "role":
+            role = r.choice(M.ROLES)
+            argv = ("staff", "role", login, role, "--reason", "staff change %d" % self.step_no)
+            apply = lambda: m.change_staff(actor, login, role=role)
+        else:
+            argv = ("staff", what, login, "--reason", "staff change %d" % self.step_no)
+            apply = lambda: m.change_staff(actor, login, active=(what == "reactivate"))
+        self.run_write(apply, argv, actor)
 
     def op_customer(self):
         r = self.rnd
@@ -1308,7 +1329,7 @@ class Worker:
     # ------------------------------------------------------------------ the loop
     OPS = [("add", 7), ("move", 34), ("order", 12), ("authenticate", 5), ("extend", 3), ("notice", 6),
            ("edit", 4), ("retry", 2), ("cancel", 2), ("delivered", 3), ("send", 12), ("digest", 1.5),
-           ("note", 1.5), ("assign", 1.5), ("staff", 0.5), ("customer", 0.5), ("clock", 12), ("show", 3),
+           ("note", 1.5), ("assign", 1.5), ("staff", 1), ("customer", 0.5), ("clock", 12), ("show", 3),
            ("verify", 1)]
 
     def run(self):
