@@ -133,15 +133,24 @@ enum dk_status staff_permits(struct db *db, enum staff_role role, const char *ac
 	return DK_OK;
 }
 
+enum dk_status staff_current(struct db *db, const struct acting *by, struct acting *now, struct dk_error *err)
+{
+	return staff_resolve(db, &(struct actor){.login = by->login, .as = by->actor}, now, err);
+}
+
 enum dk_status staff_may(struct db *db, const struct acting *by, const char *action, const char *subject,
 			 struct dk_error *err)
 {
 	if (by->role == STAFF_NONE)
 		return dk_fail(err, DK_REFUSED, "%s%s%s is not active staff: reading only", subject ? subject : "",
 			       subject ? ": " : "", by->actor);
+	struct acting now;
+	enum dk_status s = staff_current(db, by, &now, err);
+	if (s)
+		return s;
 	bool ok;
 	char roles[64];
-	enum dk_status s = staff_permits(db, by->role, action, &ok, roles, sizeof roles, err);
+	s = staff_permits(db, now.role, action, &ok, roles, sizeof roles, err);
 	if (s || ok)
 		return s;
 	char label[80] = "";
@@ -153,7 +162,7 @@ enum dk_status staff_may(struct db *db, const struct acting *by, const char *act
 		snprintf(label, sizeof label, "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
 	return dk_fail(err, DK_REFUSED, "%s%s%s is for %s (%s is %s)", subject ? subject : "", subject ? ": " : "",
-		       *label ? label : action, roles, by->actor, staff_role_name(by->role));
+		       *label ? label : action, roles, by->actor, staff_role_name(now.role));
 }
 
 enum dk_status staff_actions(struct db *db, int (*fn)(const struct staff_action *, void *), void *ctx,

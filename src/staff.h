@@ -47,6 +47,10 @@ enum staff_role staff_role_parse(const char *s);
  * staff. DK_REFUSED with a one-line reason otherwise. */
 enum dk_status staff_resolve(struct db *db, const struct actor *who, struct acting *out, struct dk_error *err);
 
+/* by as it is now: who acts is read again for every action, so that a login deactivated or given
+ * another role while a session (the UI) stays open has only what it has now. */
+enum dk_status staff_current(struct db *db, const struct acting *by, struct acting *now, struct dk_error *err);
+
 /* Whether role may do action: a row of the permission table (schema/0007). *ok says; roles, when
  * not NULL, receives who may, for a refusal ("an attorney", "intake, attorney or admin staff"). */
 enum dk_status staff_permits(struct db *db, enum staff_role role, const char *action, bool *ok, char *roles, size_t n,

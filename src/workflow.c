@@ -350,12 +350,16 @@ static enum dk_status move_permitted(struct db *db, const struct acting *by, con
 {
 	bool ok;
 	char roles[64];
-	enum dk_status s = staff_permits(db, by->role, action, &ok, roles, sizeof roles, err);
-	if (s || ok)
+	struct acting now;
+	enum dk_status s = staff_current(db, by, &now, err);
+	if (s == DK_REFUSED)
+		return dk_fail(err, DK_REFUSED, "demand %lld: %s is not active staff now: reading only", (long long)f->id,
+			       by->actor);
+	if (s || (s = staff_permits(db, now.role, action, &ok, roles, sizeof roles, err)) || ok)
 		return s;
 	return dk_fail(err, DK_REFUSED, "demand %lld: moving from %s to %s is %s for %s (%s is %s)", (long long)f->id,
 		       f->status, target, strcmp(action, "decide") == 0 ? "a legal decision" : "a move", roles,
-		       by->actor, staff_role_name(by->role));
+		       by->actor, staff_role_name(now.role));
 }
 
 static enum dk_status move_with(struct db *db, const struct acting *by, const struct move_request *req, struct facts *f_,

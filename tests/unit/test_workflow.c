@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "staff.h"
 #include "when.h"
 #include "workflow.h"
 
@@ -543,6 +544,21 @@ static void test_attorney_only_moves(void **state)
 	FX_OK(fx, fx_move(fx, &fx->attorney, r, "closed", "rejected", "not addressed to us"));
 }
 
+/* A login checked when a session opened has only what it has now: demoted or deactivated
+ * while the UI stays open, it may no longer do what its old role allowed. */
+static void test_role_read_again_for_each_action(void **state)
+{
+	struct fx *fx = *state;
+	int64_t id = add_demand(fx, "ROLE-1", 0, false);
+	struct acting kept = fx->attorney; /* as the UI holds it */
+	FX_OK(fx, staff_change(fx->db, &fx->admin, "atty", "intake", -1, "now at intake", &fx->err));
+	REFUSED_MOVE(fx, &kept, id, "closed", "rejected", NULL, "attorney");
+	FX_OK(fx, staff_change(fx->db, &fx->admin, "atty", "attorney", 0, "left the team", &fx->err));
+	REFUSED_MOVE(fx, &kept, id, "closed", "withdrawn", NULL, "not active staff");
+	FX_OK(fx, staff_change(fx->db, &fx->admin, "atty", NULL, 1, "came back", &fx->err));
+	FX_OK(fx, fx_move(fx, &kept, id, "closed", "rejected", NULL));
+}
+
 static void test_unverified_cannot_disclose(void **state)
 {
 	struct fx *fx = *state;
@@ -1029,6 +1045,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_disclosing_needs_order_in_force, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_disclosed_under_order, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_attorney_only_moves, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_role_read_again_for_each_action, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_unverified_cannot_disclose, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_review_note_cross_region, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_content_refused_for_subpoena, fx_setup, fx_teardown),
